@@ -58,9 +58,7 @@ def parse(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
             )
         ]
     if not isinstance(data, dict):
-        return None, [
-            Problem(where, "frontmatter is not a mapping of keys to values.", "write 'key: value' lines.")
-        ]
+        return None, [Problem(where, "frontmatter is not a mapping of keys to values.", "write 'key: value' lines.")]
     return data, []
 
 
@@ -127,9 +125,7 @@ def _check_name(name: object, folder_name: str) -> list[Problem]:
             )
         )
     if name.startswith("-") or name.endswith("-") or "--" in name:
-        problems.append(
-            Problem(where, "must not start or end with a hyphen or contain '--'.", f"use e.g. '{hint}'.")
-        )
+        problems.append(Problem(where, "must not start or end with a hyphen or contain '--'.", f"use e.g. '{hint}'."))
     for word in RESERVED_WORDS:
         if word in name.lower():
             problems.append(
@@ -151,13 +147,9 @@ def _check_name(name: object, folder_name: str) -> list[Problem]:
 def _check_description(description: object) -> list[Problem]:
     where = f"{SKILL_MD}: description"
     if description is None:
-        return [
-            Problem(where, "is missing.", "add 'description:' saying what the skill does and when to use it.")
-        ]
+        return [Problem(where, "is missing.", "add 'description:' saying what the skill does and when to use it.")]
     if not isinstance(description, str):
-        return [
-            Problem(where, f"must be a string, not {type(description).__name__}.", "write it as plain text.")
-        ]
+        return [Problem(where, f"must be a string, not {type(description).__name__}.", "write it as plain text.")]
     problems: list[Problem] = []
     if not description.strip():
         problems.append(Problem(where, "is empty.", "say what the skill does and when to use it."))
@@ -199,13 +191,17 @@ def _check_optional(data: dict[str, Any]) -> list[Problem]:
             Problem(
                 f"{SKILL_MD}: metadata",
                 "must be a mapping of string keys to string values.",
-                "quote the values, e.g. version: \"1.0\".",
+                'quote the values, e.g. version: "1.0".',
             )
         )
     for key in ("license", "allowed-tools"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             problems.append(
-                Problem(f"{SKILL_MD}: {key}", f"must be a string, not {type(value).__name__}.", "write it as text.")
+                Problem(
+                    f"{SKILL_MD}: {key}",
+                    f"must be a string, not {type(value).__name__}.",
+                    "write it as text.",
+                )
             )
     return problems

@@ -1,0 +1,53 @@
+"""Failures a user can act on. Their text goes to the agent as is, so it never carries the API key."""
+
+from __future__ import annotations
+
+from .problems import Problem, render
+
+
+class SkillsMcpError(Exception):
+    """Base for every failure whose message is meant for the user."""
+
+
+class ConfigError(SkillsMcpError):
+    pass
+
+
+class InvalidSkill(SkillsMcpError):
+    """Validation refused the request; nothing was sent."""
+
+    def __init__(self, problems: list[Problem], *, heading: str = "Nothing was uploaded") -> None:
+        self.problems = problems
+        super().__init__(render(problems, heading=heading))
+
+
+class UploadAborted(SkillsMcpError):
+    """A file changed or vanished while it was being sent; the request was cut short."""
+
+
+class APIError(SkillsMcpError):
+    """The Skills API answered with an error status."""
+
+    def __init__(self, status: int, error_type: str | None, message: str, request_id: str | None) -> None:
+        self.status = status
+        self.error_type = error_type
+        self.api_message = message
+        self.request_id = request_id
+        kind = f" {error_type}" if error_type else ""
+        rid = f" (request id {request_id})" if request_id else ""
+        hint = _HINTS.get(status) or (_HINTS[500] if status >= 500 else "")
+        super().__init__(f"Skills API error {status}{kind}: {message}{rid}" + (f". {hint}" if hint else ""))
+
+
+_HINTS = {
+    401: "Check that ANTHROPIC_API_KEY holds a valid API key.",
+    403: "The key is not allowed to do this; check its workspace and permissions.",
+    404: "Check the id; list_skills shows the skills this key can see.",
+    413: "The upload is too large; leave files out with .skillignore.",
+    429: "Rate limited; wait a little and try again.",
+    500: "The API failed on its side; try again shortly.",
+}
+
+
+class APIUnreachable(SkillsMcpError):
+    """No answer from the API: connection refused, DNS, TLS or a timeout."""

@@ -1,0 +1,110 @@
+"""Everything checked before a request is sent, with every problem reported at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import skill_md
+from .folder import FolderScan, scan_folder
+from .limits import MAX_UPLOAD_BYTES
+from .paths import display_name, resolve_allowed
+from .problems import Problem
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass
+class SkillCheck:
+    """The outcome of validating a folder. `scan` is present whenever the folder could be walked."""
+
+    folder_name: str
+    root: Path | None
+    scan: FolderScan | None
+    frontmatter: dict[str, Any] | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_skill_id(skill_id: str, *, where: str = "skill_id") -> list[Problem]:
+    fix = "pass the id exactly as the API returned it, e.g. skill_01AbCdEf..."
+    if not skill_id:
+        return [Problem(where, "is empty.", fix)]
+    problems = []
+    if "/" in skill_id or ".." in skill_id:
+        problems.append(Problem(where, f"{skill_id!r} contains '/' or '..'.", fix))
+    if any(c.isspace() for c in skill_id) or _CONTROL.search(skill_id):
+        problems.append(Problem(where, f"{skill_id!r} contains whitespace or control characters.", fix))
+    return problems
+
+
+def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
+    """Validate a skill folder: location, SKILL.md and its frontmatter, contents and size."""
+    name = display_name(raw_path) if raw_path.strip() else ""
+    root, problems = resolve_allowed(raw_path, allowed)
+    if root is None:
+        return SkillCheck(name, None, None, None, problems)
+    if not root.exists():
+        return SkillCheck(name, root, None, None, [Problem("path", f"{root} does not exist.", "check the path.")])
+    if not root.is_dir():
+        return SkillCheck(
+            name,
+            root,
+            None,
+            None,
+            [Problem("path", f"{root} is a file, not a folder.", "pass the skill folder that holds SKILL.md.")],
+        )
+
+    scan = scan_folder(root)
+    problems = list(scan.problems)
+    frontmatter: dict[str, Any] | None = None
+    skill_file = next((f for f in scan.files if f.relpath == skill_md.SKILL_MD), None)
+    if skill_file is None:
+        problems.append(_missing_skill_md(root, scan))
+    else:
+        try:
+            raw = skill_file.path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(skill_md.SKILL_MD, f"cannot be read: {exc.strerror}.", "check its permissions."))
+        else:
+            frontmatter, found = skill_md.check_skill_md(raw, name)
+            problems += found
+    if scan.total_bytes > MAX_UPLOAD_BYTES:
+        largest = sorted(scan.files, key=lambda f: f.size, reverse=True)[:3]
+        problems.append(
+            Problem(
+                "folder",
+                f"holds {_mb(scan.total_bytes)} to upload; the Skills API limit is {_mb(MAX_UPLOAD_BYTES)} in all. "
+                f"Largest: {', '.join(f'{f.relpath} ({_mb(f.size)})' for f in largest)}.",
+                "remove large files or list them in .skillignore.",
+            )
+        )
+    return SkillCheck(name, root, scan, frontmatter, problems)
+
+
+def _missing_skill_md(root: Path, scan: FolderScan) -> Problem:
+    skipped = next((s for s in scan.skipped if s.relpath == skill_md.SKILL_MD), None)
+    if skipped is not None:
+        return Problem(skill_md.SKILL_MD, f"is left out ({skipped.reason}).", "remove that line from .skillignore.")
+    near = [p.name for p in root.iterdir() if p.name.lower() == "skill.md"]
+    if near:
+        return Problem(
+            skill_md.SKILL_MD,
+            f"is missing; found '{near[0]}', but the name must be exactly SKILL.md.",
+            f"rename '{near[0]}' to SKILL.md.",
+        )
+    return Problem(
+        skill_md.SKILL_MD,
+        f"is missing from {root}; it must sit at the top of the skill folder.",
+        "pass the folder that directly contains SKILL.md, or create it with name and description frontmatter.",
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
