@@ -1,0 +1,135 @@
+"""Shared fixtures: the emulator on loopback, and the real `skills-mcp` process driven over stdio."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.types import CallToolResult, Tool
+
+from skills_mcp.emulator import EmulatorState, create_app, serve_in_thread
+
+# Distinctive, so a search of every output for it cannot miss a leak.
+API_KEY = "sk-ant-api03-TEST-KEY-never-to-be-printed-7f3a9c"
+
+
+@dataclass
+class Emulator:
+    url: str
+    state: EmulatorState
+
+    def upload_count(self) -> int:
+        return len(self.state.uploads())
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    state = EmulatorState(api_keys={API_KEY})
+    with serve_in_thread(create_app(state)) as url:
+        yield Emulator(url, state)
+
+
+@pytest.fixture
+def api(emulator: Emulator) -> Emulator:
+    """The emulator, emptied for this test."""
+    emulator.state.reset()
+    return emulator
+
+
+def server_command() -> str:
+    """The installed console script, from the same environment as the tests."""
+    script = Path(sys.executable).with_name("skills-mcp")
+    return str(script) if script.exists() else shutil.which("skills-mcp") or "skills-mcp"
+
+
+class McpSession:
+    """A synchronous handle on one `skills-mcp` process, so tests stay plain functions."""
+
+    def __init__(self, args: list[str], env: dict[str, str], errlog: Path) -> None:
+        self._stack = ExitStack()
+        self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
+        self._errlog = self._stack.enter_context(errlog.open("w", encoding="utf-8"))
+        params = StdioServerParameters(command=server_command(), args=args, env=env)
+        # stdio_client is itself a Transport; passing it keeps the server's stderr in our log file.
+        client = Client(stdio_client(params, errlog=self._errlog))
+        self.client: Client = self._stack.enter_context(self.portal.wrap_async_context_manager(client))
+        self.errlog = errlog
+        self.results: list[CallToolResult] = []
+
+    def tools(self) -> dict[str, Tool]:
+        return {t.name: t for t in self.portal.call(self.client.list_tools).tools}
+
+    def call(self, name: str, arguments: dict[str, Any], **kwargs: Any) -> CallToolResult:
+        result = self.portal.call(lambda: self.client.call_tool(name, arguments, **kwargs))
+        self.results.append(result)
+        return result
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def server_env(emulator: Emulator, *, key: str | None = API_KEY) -> dict[str, str]:
+    env = {"ANTHROPIC_BASE_URL": emulator.url, "PYTHONUNBUFFERED": "1"}
+    if key is not None:
+        env["ANTHROPIC_API_KEY"] = key
+    for name in ("PATH", "HOME", "SYSTEMROOT"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+@pytest.fixture(scope="session")
+def skills_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one folder the shared server may read."""
+    return tmp_path_factory.mktemp("allowed")
+
+
+@pytest.fixture(scope="session")
+def mcp(emulator: Emulator, skills_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[McpSession]:
+    errlog = tmp_path_factory.mktemp("logs") / "server-stderr.log"
+    session = McpSession(["--allow-dir", str(skills_root)], server_env(emulator), errlog)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def workdir(skills_root: Path, request: pytest.FixtureRequest) -> Path:
+    """A folder of this test's own inside the allowed folder."""
+    path = skills_root / request.node.name.replace("[", "_").replace("]", "").replace("/", "_")
+    path.mkdir()
+    return path
+
+
+def write_skill(
+    parent: Path,
+    name: str = "pdf-tools",
+    *,
+    frontmatter: str | None = None,
+    body: str = "# PDF tools\n\nUse scripts/fill.py to fill forms.\n",
+    files: dict[str, bytes | str] | None = None,
+) -> Path:
+    """A skill folder `parent/name`; frontmatter defaults to a valid one for `name`."""
+    folder = parent / name
+    folder.mkdir(parents=True)
+    if frontmatter is None:
+        frontmatter = f"name: {name}\ndescription: Fill in PDF forms. Use when the user has a PDF form.\n"
+    (folder / "SKILL.md").write_text(f"---\n{textwrap.dedent(frontmatter)}---\n{body}", encoding="utf-8")
+    for relpath, content in (files or {}).items():
+        target = folder / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            target.write_text(content, encoding="utf-8")
+        else:
+            target.write_bytes(content)
+    return folder
