@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import IO, Any
 from urllib.parse import quote
 
+import anyio.to_thread
 import httpx2
 
 from . import __version__
 from .config import API_VERSION, Settings, api_key
-from .errors import APIError, APIUnreachable, UploadAborted
+from .errors import APIError, APIUnreachable
 from .packaging import Package, Progress, UploadStream
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,56 @@ class SkillsAPI:
     async def get_skill(self, skill_id: str) -> dict[str, Any]:
         return await self._json("GET", f"/v1/skills/{_segment(skill_id)}")
 
+    async def list_skills(
+        self, *, source: str | None = None, limit: int = 20, page: str | None = None
+    ) -> dict[str, Any]:
+        params = {"limit": limit, "source": source, "page": page}
+        return await self._json("GET", "/v1/skills", {k: v for k, v in params.items() if v is not None})
+
+    async def delete_skill(self, skill_id: str) -> dict[str, Any]:
+        return await self._json("DELETE", f"/v1/skills/{_segment(skill_id)}")
+
+    async def list_skill_versions(self, skill_id: str, *, limit: int = 20, page: str | None = None) -> dict[str, Any]:
+        params = {"limit": limit, "page": page}
+        path = f"/v1/skills/{_segment(skill_id)}/versions"
+        return await self._json("GET", path, {k: v for k, v in params.items() if v is not None})
+
+    async def get_skill_version(self, skill_id: str, version: str) -> dict[str, Any]:
+        return await self._json("GET", self._version_path(skill_id, version))
+
+    async def delete_skill_version(self, skill_id: str, version: str) -> dict[str, Any]:
+        return await self._json("DELETE", self._version_path(skill_id, version))
+
+    async def download_skill_version(
+        self, skill_id: str, version: str, sink: IO[bytes], *, max_bytes: int, on_progress: Progress | None = None
+    ) -> int:
+        """Stream the version's zip into `sink`; stop at `max_bytes` rather than fill the disk."""
+        path = self._version_path(skill_id, version) + "/content"
+        headers = {**self._auth(), "accept": "application/binary"}
+        request = self._http.build_request("GET", path, headers=headers)
+        received = 0
+        async with self._stream(request) as response:
+            if response.is_error:
+                await response.aread()
+                raise _api_error(response)
+            total = int(response.headers.get("content-length") or 0)
+            async for chunk in response.aiter_bytes():
+                received += len(chunk)
+                if received > max_bytes:
+                    raise APIError(
+                        response.status_code,
+                        None,
+                        f"the content archive is larger than {max_bytes:,} bytes.",
+                        response.headers.get("request-id"),
+                    )
+                await anyio.to_thread.run_sync(sink.write, chunk)
+                if on_progress is not None:
+                    await on_progress(received, total or received)
+        return received
+
+    def _version_path(self, skill_id: str, version: str) -> str:
+        return f"/v1/skills/{_segment(skill_id)}/versions/{_segment(version)}"
+
     async def _upload(
         self, path: str, package: Package, data: dict[str, str], on_progress: Progress | None
     ) -> dict[str, Any]:
@@ -69,33 +122,47 @@ class SkillsAPI:
         return await self._send(request)
 
     async def _send(self, request: httpx2.Request) -> dict[str, Any]:
-        try:
+        with self._transport_errors():
             response = await self._http.send(request)
-        except UploadAborted:
-            raise
+        if response.is_error:
+            raise _api_error(response)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise APIError(
+                response.status_code,
+                None,
+                "the API answered with a body that is not a JSON object.",
+                response.headers.get("request-id"),
+            )
+        return body
+
+    @asynccontextmanager
+    async def _stream(self, request: httpx2.Request) -> AsyncIterator[httpx2.Response]:
+        with self._transport_errors():
+            response = await self._http.send(request, stream=True)
+        try:
+            with self._transport_errors():
+                yield response
+        finally:
+            await response.aclose()
+
+    @contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        """No answer at all becomes one plain sentence; httpx2's text can carry URLs and headers."""
+        try:
+            yield
         except httpx2.TimeoutException as exc:
             raise APIUnreachable(
-                f"The Skills API at {self.settings.base_url} timed out ({type(exc).__name__})."
+                f"The Skills API at {self.settings.base_url} did not answer in time ({type(exc).__name__})."
             ) from None
         except httpx2.HTTPError as exc:
             raise APIUnreachable(
                 f"Could not reach the Skills API at {self.settings.base_url}: {type(exc).__name__}. "
                 "Check the network and ANTHROPIC_BASE_URL."
             ) from None
-        if response.is_error:
-            raise _api_error(response)
-        try:
-            body = response.json()
-        except ValueError:
-            raise APIError(
-                response.status_code,
-                None,
-                "the API answered with a body that is not JSON.",
-                response.headers.get("request-id"),
-            ) from None
-        if not isinstance(body, dict):
-            raise APIError(response.status_code, None, "the API answered with unexpected JSON.", None)
-        return body
 
     def _auth(self) -> dict[str, str]:
         return {"authorization": f"Bearer {api_key()}"}

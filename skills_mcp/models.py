@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -21,3 +23,85 @@ class SkillVersion(BaseModel):
         None,
         description="Epoch version string, e.g. 1759178010641129 (beta API); use it to get or pin this version.",
     )
+
+
+class Skill(BaseModel):
+    """A skill as the Skills API returns it. Beta and GA name some fields differently; both pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(description="Skill id, e.g. skill_01...")
+    type: str | None = Field(None, description='Always "skill".')
+    display_title: str | None = Field(None, description="Human title (beta API); not unique.")
+    display_name: str | None = Field(None, description="Human title (GA API); not unique.")
+    latest_version: str | None = Field(None, description="Epoch string of the newest version (beta API).")
+    latest_version_id: str | None = Field(None, description="Id of the newest version (GA API).")
+    source: str | dict[str, str] | None = Field(None, description="custom or anthropic (an object in the GA API).")
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class SkillPage(BaseModel):
+    data: list[Skill]
+    next_page: str | None = Field(None, description="Pass as `page` to get the next page; null on the last one.")
+
+
+class SkillVersionPage(BaseModel):
+    data: list[SkillVersion]
+    next_page: str | None = Field(None, description="Pass as `page` to get the next page; null on the last one.")
+
+
+class Deleted(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    type: str = Field(description="skill_deleted or skill_version_deleted.")
+
+
+class PublishResult(BaseModel):
+    action: Literal["created_skill", "created_version"] = Field(
+        description="created_skill: no skill had this name, so a new one was made; created_version: a version "
+        "was added to the existing skill."
+    )
+    skill: Skill
+    version: SkillVersion
+
+
+class DeleteSkillResult(BaseModel):
+    deleted: Deleted
+    deleted_versions: list[str] = Field(description="The versions deleted first, when delete_versions was set.")
+
+
+class FileEntry(BaseModel):
+    path: str = Field(description="Relative to the skill folder, POSIX form.")
+    size: int = Field(description="Bytes.")
+
+
+class LeftOut(BaseModel):
+    path: str
+    reason: str
+
+
+class ProblemEntry(BaseModel):
+    where: str
+    message: str
+    fix: str
+
+
+class ValidationReport(BaseModel):
+    ok: bool = Field(description="True when a publish would be attempted.")
+    folder: str | None = Field(description="The resolved skill folder.")
+    name: str | None = Field(description="The `name` from SKILL.md, when it could be read.")
+    problems: list[ProblemEntry]
+    files: list[FileEntry] = Field(description="Exactly what would be uploaded, as <folder>/<path>.")
+    total_bytes: int
+    limit_bytes: int
+    left_out: list[LeftOut] = Field(description="What is not uploaded, and why.")
+
+
+class DownloadResult(BaseModel):
+    skill_id: str
+    version: str
+    folder: str = Field(description="Where the files were written: destination/<name>.")
+    files: list[FileEntry]
+    total_bytes: int

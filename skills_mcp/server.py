@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlparse
 
+from mcp import MCPDeprecationWarning
 from mcp.server.mcpserver import Context, ListRoots, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from . import __version__, publisher
+from . import __version__, lifecycle, publisher
 from .api_client import SkillsAPI
 from .config import Settings
-from .errors import SkillsMcpError
-from .models import SkillVersion
+from .errors import InvalidSkill, SkillsMcpError
+from .models import (
+    Deleted,
+    DeleteSkillResult,
+    DownloadResult,
+    PublishResult,
+    Skill,
+    SkillPage,
+    SkillVersion,
+    SkillVersionPage,
+    ValidationReport,
+)
+from .validation import check_skill_id, check_version
 
 log = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
-Publishes local Agent Skills (a folder with SKILL.md) to the Anthropic Skills API.
-Paths are local folders on the user's machine, absolute or starting with ~.
+Publishes local Agent Skills (a folder with SKILL.md) to the Anthropic Skills API and manages them.
+Start with publish_skill (it finds the skill by name or creates it); validate_skill is a dry run.
+Paths are folders on the user's machine, absolute or starting with ~.
 Skills uploaded through the API are shared across the API workspace; they do not appear in
 claude.ai or Claude Desktop skill lists."""
 
@@ -46,6 +60,15 @@ SkillPath = Annotated[
         examples=["~/skills/pdf-tools"],
     ),
 ]
+Version = Annotated[
+    str,
+    Field(
+        description="A version as list_skill_versions or a publish returned it: the `version` epoch string "
+        "(e.g. 1759178010641129) with the default beta API, or the version id (skillver_...) with the GA API.",
+    ),
+]
+Limit = Annotated[int, Field(ge=1, le=1000, description="How many to return on this page (1-1000).")]
+Page = Annotated[str | None, Field(description="The next_page cursor from the previous call; omit for the first.")]
 
 
 @dataclass
@@ -54,11 +77,13 @@ class AppState:
     settings: Settings
 
 
-def _roots(ctx: Context[AppState]) -> ListRoots | ListRootsResult:
+State = Context[AppState]
+
+
+def _roots(ctx: State) -> ListRoots | ListRootsResult:
     """Ask the client for its roots only when no --allow-dir was given and the client offers roots."""
-    settings = ctx.request_context.lifespan_context.settings
     caps = ctx.client_capabilities
-    if settings.allow_dirs or caps is None or caps.roots is None:
+    if ctx.request_context.lifespan_context.settings.allow_dirs or caps is None or caps.roots is None:
         return ListRootsResult(roots=[])
     return ListRoots()
 
@@ -78,8 +103,99 @@ def allowed_folders(settings: Settings, roots: ListRootsResult) -> list[Path]:
     return from_roots or [Path.home().resolve()]
 
 
+@contextmanager
+def _as_tool_errors() -> Iterator[None]:
+    """Our failures reach the agent word for word; anything else stays a generic error (and a log line)."""
+    try:
+        yield
+    except SkillsMcpError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def _reporter(ctx: State) -> publisher.Reporter:
+    async def progress(done: int, total: int) -> None:
+        await ctx.report_progress(done, total, f"{done:,} of {total:,} bytes")
+
+    async def note(message: str) -> None:
+        log.info("%s", message)
+        with warnings.catch_warnings():  # MCP logging is deprecated in the newest spec, still shown by clients
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await ctx.info(message, logger_name="skills-mcp")
+
+    return publisher.Reporter(progress=progress, note=note)
+
+
+def _result(model: BaseModel, summary: str) -> CallToolResult:
+    """A one-line summary for people, and the JSON both as structured content and as text for older clients."""
+    data = model.model_dump(mode="json", exclude_none=True)
+    return CallToolResult(
+        content=[
+            TextContent(type="text", text=summary),
+            TextContent(type="text", text=model.model_dump_json(exclude_none=True, indent=2)),
+        ],
+        structured_content=data,
+    )
+
+
+def _api(ctx: State) -> SkillsAPI:
+    return ctx.request_context.lifespan_context.api
+
+
+def _allowed(ctx: State, roots: ListRootsResult) -> list[Path]:
+    return allowed_folders(ctx.request_context.lifespan_context.settings, roots)
+
+
+def _ids(skill_id: str, version: str | None = None) -> None:
+    problems = check_skill_id(skill_id) + (check_version(version) if version is not None else [])
+    if problems:
+        raise InvalidSkill(problems, heading="Nothing was sent")
+
+
+# --- publishing -----------------------------------------------------------------------------------------
+
+
+async def publish_skill(
+    path: SkillPath,
+    roots: Roots,
+    ctx: State,
+    skill_id: Annotated[
+        str | None,
+        Field(description="Optional: the skill to add a version to. Omit it to find the skill by its SKILL.md name."),
+    ] = None,
+) -> Annotated[CallToolResult, PublishResult]:
+    """Publish a local skill folder: the tool to reach for first.
+
+    Without skill_id, finds the custom skill whose name equals the folder's SKILL.md `name` and
+    adds a new version, or creates the skill if none has that name (refusing if two do). With
+    skill_id, adds a version to that skill. Validates first and reports every problem at once; a
+    refused publish sends nothing. Returns what it did (created_skill or created_version), the
+    skill and the new version.
+    """
+    with _as_tool_errors():
+        result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
+    done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
+    return _result(result, f"{done} {result.skill.id}: {_describe(result.version)}.")
+
+
+async def create_skill(
+    path: SkillPath,
+    roots: Roots,
+    ctx: State,
+    display_title: Annotated[
+        str | None, Field(description="Optional human title (one line, at most 255 characters; not unique).")
+    ] = None,
+) -> Annotated[CallToolResult, PublishResult]:
+    """Create a new skill from a local folder; the upload becomes its first version.
+
+    Prefer publish_skill, which reuses an existing skill of the same name instead of making a second.
+    """
+    with _as_tool_errors():
+        result = await publisher.create_skill(_api(ctx), _allowed(ctx, roots), path, display_title, _reporter(ctx))
+    return _result(result, f"Created skill {result.skill.id}: {_describe(result.version)}.")
+
+
 async def create_skill_version(
-    skill_id: SkillId, path: SkillPath, roots: Roots, ctx: Context[AppState]
+    skill_id: SkillId, path: SkillPath, roots: Roots, ctx: State
 ) -> Annotated[CallToolResult, SkillVersion]:
     """Publish a local skill folder as a new version of an existing skill.
 
@@ -88,24 +204,136 @@ async def create_skill_version(
     keys are left out; a .skillignore file in the folder adds gitignore-style patterns.
     Returns the new version's JSON (id, version, name, description, ...).
     """
-    state = ctx.request_context.lifespan_context
-
-    async def progress(sent: int, total: int) -> None:
-        await ctx.report_progress(sent, total, f"uploaded {sent:,} of {total:,} bytes")
-
-    try:
-        version = await publisher.create_skill_version(
-            state.api, allowed_folders(state.settings, roots), skill_id, path, on_progress=progress
-        )
-    except SkillsMcpError as exc:
-        raise ToolError(str(exc)) from None
+    with _as_tool_errors():
+        version = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     result = SkillVersion.model_validate(version)
-    label = f"version {result.version} ({result.id})" if result.version else f"version {result.id}"
-    summary = f"Published {result.name or 'skill'} {label} to skill {result.skill_id or skill_id}."
-    return CallToolResult(
-        content=[TextContent(type="text", text=summary)],
-        structured_content=result.model_dump(mode="json", exclude_none=True),
-    )
+    return _result(result, f"Published {_describe(result)} to skill {result.skill_id or skill_id}.")
+
+
+async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated[CallToolResult, ValidationReport]:
+    """Dry run: check a skill folder and list exactly what would be uploaded, without contacting the API.
+
+    Reports every problem at once (with its fix), each file and its size, the total against the
+    30 MB limit, and what was left out and why (e.g. secret-looking files, .git, .skillignore).
+    """
+    report = await publisher.validate(path, _allowed(ctx, roots))
+    verdict = "ready to publish" if report.ok else f"{len(report.problems)} problem(s) to fix"
+    summary = f"{report.name or path}: {verdict}; {len(report.files)} files, {report.total_bytes:,} bytes"
+    return _result(report, summary + (f", {len(report.left_out)} left out." if report.left_out else "."))
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+
+async def list_skills(
+    ctx: State,
+    source: Annotated[
+        Literal["custom", "anthropic"] | None,
+        Field(description="custom: skills uploaded by your workspace; anthropic: Anthropic's own. Omit for both."),
+    ] = None,
+    limit: Limit = 20,
+    page: Page = None,
+) -> SkillPage:
+    """List skills, one page at a time, newest first; next_page is the cursor for the following page."""
+    with _as_tool_errors():
+        return SkillPage.model_validate(await _api(ctx).list_skills(source=source, limit=limit, page=page))
+
+
+async def list_skill_versions(ctx: State, skill_id: SkillId, limit: Limit = 20, page: Page = None) -> SkillVersionPage:
+    """List a skill's versions, one page at a time; next_page is the cursor for the following page."""
+    with _as_tool_errors():
+        _ids(skill_id)
+        listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
+        return SkillVersionPage.model_validate(listing)
+
+
+async def get_skill(ctx: State, skill_id: SkillId) -> Skill:
+    """Get one skill: its title, source, and newest version."""
+    with _as_tool_errors():
+        _ids(skill_id)
+        return Skill.model_validate(await _api(ctx).get_skill(skill_id))
+
+
+async def get_skill_version(
+    ctx: State,
+    skill_id: SkillId,
+    version: Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")],
+) -> SkillVersion:
+    """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
+    with _as_tool_errors():
+        _ids(skill_id, version)
+        return SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
+
+
+async def download_skill_version(
+    skill_id: SkillId,
+    version: Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")],
+    destination: Annotated[
+        str, Field(description="An existing folder (absolute or ~); the files go to destination/<skill name>/.")
+    ],
+    roots: Roots,
+    ctx: State,
+    overwrite: Annotated[bool, Field(description="Replace destination/<skill name> if it already exists.")] = False,
+) -> Annotated[CallToolResult, DownloadResult]:
+    """Download a version's files and unpack them into destination/<skill name>/.
+
+    Refuses to overwrite an existing folder unless overwrite is true, and refuses archives with
+    paths leaving the folder, absolute paths, symlinks, or sizes beyond sane limits.
+    """
+    with _as_tool_errors():
+        result = await lifecycle.download(
+            _api(ctx), _allowed(ctx, roots), skill_id, version, destination,
+            overwrite=overwrite, on_progress=_reporter(ctx).progress,
+        )  # fmt: skip
+    return _result(result, f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}.")
+
+
+# --- deleting -------------------------------------------------------------------------------------------
+
+
+async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Deleted:
+    """Delete one version of a skill. This cannot be undone."""
+    with _as_tool_errors():
+        _ids(skill_id, version)
+        return Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
+
+
+async def delete_skill(
+    ctx: State,
+    skill_id: SkillId,
+    delete_versions: Annotated[
+        bool, Field(description="Delete every version first (all pages), then the skill. Cannot be undone.")
+    ] = False,
+) -> DeleteSkillResult:
+    """Delete a skill. A skill that still has versions is refused unless delete_versions is true."""
+    with _as_tool_errors():
+        return await lifecycle.delete_skill(_api(ctx), skill_id, delete_versions=delete_versions)
+
+
+def _describe(version: SkillVersion) -> str:
+    label = f"version {version.version} ({version.id})" if version.version else f"version {version.id}"
+    return f"{version.name or 'skill'} {label}"
+
+
+_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+_READ = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)
+_DELETE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+
+TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
+    (publish_skill, "Publish a skill (find or create)", _WRITE),
+    (create_skill, "Create a skill", _WRITE),
+    (create_skill_version, "Publish a new skill version", _WRITE),
+    (validate_skill, "Validate a skill folder (dry run)",
+     ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)),
+    (list_skills, "List skills", _READ),
+    (list_skill_versions, "List a skill's versions", _READ),
+    (get_skill, "Get a skill", _READ),
+    (get_skill_version, "Get a skill version", _READ),
+    (download_skill_version, "Download a skill version",
+     ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)),
+    (delete_skill_version, "Delete a skill version", _DELETE),
+    (delete_skill, "Delete a skill", _DELETE),
+]  # fmt: skip
 
 
 def build_server(settings: Settings) -> MCPServer:
@@ -118,11 +346,6 @@ def build_server(settings: Settings) -> MCPServer:
             await api.aclose()
 
     server = MCPServer("skills-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
-    server.add_tool(
-        create_skill_version,
-        title="Publish a new skill version",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-        ),
-    )
+    for tool, title, hints in TOOLS:
+        server.add_tool(tool, title=title, annotations=hints)
     return server

@@ -44,6 +44,14 @@ def check_skill_id(skill_id: str, *, where: str = "skill_id") -> list[Problem]:
     return problems
 
 
+def check_version(version: str, *, where: str = "version") -> list[Problem]:
+    """A version id, an epoch version string, or `latest`; the same path-safety rules as ids."""
+    problems = check_skill_id(version, where=where)
+    return [
+        Problem(p.where, p.message, "pass a version as list_skill_versions shows it, or 'latest'.") for p in problems
+    ]
+
+
 def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     """Validate a skill folder: location, SKILL.md and its frontmatter, contents and size."""
     name = display_name(raw_path) if raw_path.strip() else ""

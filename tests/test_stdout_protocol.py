@@ -53,11 +53,12 @@ def test_stdout_is_only_json_rpc_and_never_holds_the_key(api: Emulator, tmp_path
         received: queue.Queue[str] = queue.Queue()
         reader = threading.Thread(target=lambda: [received.put(line) for line in proc.stdout], daemon=True)  # type: ignore[union-attr]
         reader.start()
-        proc.stdin.write("\n".join(lines) + "\n")
-        proc.stdin.flush()
         stdout_lines: list[str] = []
-        while sum('"id"' in line for line in stdout_lines) < len(lines) - 1:  # every request answered
-            stdout_lines.append(received.get(timeout=60))
+        for sent, line in enumerate(lines):  # one at a time: the two identical calls must not race for the fault
+            proc.stdin.write(line + "\n")
+            proc.stdin.flush()
+            while sum('"id"' in answer for answer in stdout_lines) < min(sent, len(lines) - 1):
+                stdout_lines.append(received.get(timeout=60))
         proc.stdin.close()  # end of input: the server shuts down
         stderr = proc.stderr.read()
         proc.wait(timeout=30)

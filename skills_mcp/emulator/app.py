@@ -1,0 +1,337 @@
+"""The Skills API over HTTP: routes, auth, the beta and GA shapes, error bodies, request log, faults.
+
+One catch-all endpoint instead of starlette routing, so every request (even a refused or
+unroutable one) is logged, can be faulted, and gets an API-shaped error body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import QueryParams, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .faults import Fault, FaultQueue
+from .store import EmulatorError, SkillRecord, Store, VersionRecord, bad_request, new_id, zip_version
+
+BETA = "skills-2025-10-02"
+FILES_FIELD = "files[]"
+REDACTED = "[redacted]"
+_SECRET_HEADERS = ("authorization", "x-api-key")
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+# The error.type the API uses for each status; a fault without a body borrows it.
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RecordedRequest:
+    """What arrived, secrets redacted; `status` is filled in once answered."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field, filename, bytes)
+    fields: list[tuple[str, str]] = field(default_factory=list)  # text parts, e.g. display_name
+    status: int | None = None
+
+
+class EmulatorState:
+    """Everything a test may inspect or script. `api_keys` empty: any non-empty key is accepted."""
+
+    def __init__(self, api_keys: Iterable[str] = ()) -> None:
+        self.api_keys = set(api_keys)
+        self.store = Store()
+        self.requests: list[RecordedRequest] = []
+        self.faults = FaultQueue()
+
+    def uploads(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.files]
+
+    def reset(self) -> None:
+        self.store = Store()
+        self.requests.clear()
+        self.faults.clear()
+
+
+@dataclass
+class Call:
+    """One parsed request, as handlers see it."""
+
+    state: EmulatorState
+    beta: bool
+    query: QueryParams
+    params: dict[str, str]
+    fields: dict[str, str]
+    files: list[tuple[str, bytes]]  # the files[] parts: (filename, bytes)
+
+
+Handler = Callable[[Call], Response]
+
+
+def create_app(state: EmulatorState | None = None) -> Starlette:
+    """The emulator as an ASGI app; its state is `app.state.emulator`."""
+    emulator = state if state is not None else EmulatorState()
+
+    async def endpoint(request: Request) -> Response:
+        request_id = new_id("req_")
+        record = RecordedRequest(
+            request.method,
+            request.url.path,
+            request.url.query,
+            {k: REDACTED if k in _SECRET_HEADERS else v for k, v in request.headers.items()},
+        )
+        emulator.requests.append(record)
+        try:
+            response = await _answer(emulator, request, record, request_id)
+        except Exception as exc:  # a bug here must still answer like the API, and say what broke
+            log.exception("emulator failed on %s %s", request.method, request.url.path)
+            response = error_response(500, "api_error", f"Emulator bug: {exc!r}", request_id)
+        response.headers.setdefault("request-id", request_id)
+        record.status = response.status_code
+        return response
+
+    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+    app.state.emulator = emulator
+    return app
+
+
+async def _answer(state: EmulatorState, request: Request, record: RecordedRequest, request_id: str) -> Response:
+    # Taken before the body is read, so "the next request" means the next to arrive, even when
+    # a slower upload that came first is still streaming in.
+    fault = state.faults.take(request.method, request.url.path)
+    fields: dict[str, str] = {}
+    files: list[tuple[str, bytes]] = []
+    try:
+        if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            await _read_form(request, record, fields, files)  # even for a fault: tests see what was sent
+        if fault is not None and not fault.after:
+            await asyncio.sleep(fault.delay)
+            return fault_response(fault, request_id)
+        response = _handle(state, request, fields, files)
+    except EmulatorError as exc:
+        response = error_response(exc.status, exc.type, exc.message, request_id)
+    if fault is not None:
+        await asyncio.sleep(fault.delay)
+        return fault_response(fault, request_id)
+    return response
+
+
+async def _read_form(
+    request: Request, record: RecordedRequest, fields: dict[str, str], files: list[tuple[str, bytes]]
+) -> None:
+    try:
+        form = await request.form(max_files=10_000, max_fields=100, max_part_size=1024 * 1024)
+    except HTTPException as exc:
+        raise bad_request(f"Malformed multipart body: {exc.detail}") from exc
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                record.files.append((key, value.filename or "", data))
+                if key == FILES_FIELD:
+                    files.append((value.filename or "", data))
+            else:
+                record.fields.append((key, value))
+                if key == FILES_FIELD:  # a files[] part without a filename: no path, so a bad one
+                    files.append(("", value.encode()))
+                else:
+                    fields[key] = value
+    finally:
+        await form.close()
+
+
+def _handle(state: EmulatorState, request: Request, fields: dict[str, str], files: list[tuple[str, bytes]]) -> Response:
+    headers = request.headers
+    if not headers.get("anthropic-version"):
+        raise bad_request("anthropic-version: header is required")
+    _authenticate(state, headers.get("authorization"), headers.get("x-api-key"))
+    betas = {b.strip() for b in headers.get("anthropic-beta", "").split(",")}
+    path = request.url.path
+    for pattern, handlers in _ROUTES:
+        match = pattern.fullmatch(path)
+        if match is None:
+            continue
+        handler = handlers.get(request.method)
+        if handler is None:
+            raise EmulatorError(405, "invalid_request_error", f"Method {request.method} not allowed on {path}")
+        return handler(Call(state, BETA in betas, request.query_params, match.groupdict(), fields, files))
+    raise EmulatorError(404, "not_found_error", f"Not found: {path}")
+
+
+def _authenticate(state: EmulatorState, authorization: str | None, x_api_key: str | None) -> None:
+    key = None
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            key = token.strip()
+    key = key or x_api_key or None
+    if key is None:
+        raise EmulatorError(401, "authentication_error", "x-api-key header or Authorization: Bearer token is required")
+    if state.api_keys and key not in state.api_keys:
+        raise EmulatorError(401, "authentication_error", "invalid x-api-key")
+
+
+# ---- responses ---------------------------------------------------------------------------------
+
+
+def error_response(status: int, type: str, message: str, request_id: str) -> JSONResponse:
+    body = {"type": "error", "error": {"type": type, "message": message}, "request_id": request_id}
+    return JSONResponse(body, status_code=status, headers={"request-id": request_id})
+
+
+def fault_response(fault: Fault, request_id: str) -> Response:
+    headers = {"request-id": request_id, **fault.headers}
+    if fault.body is None:
+        default_type = "api_error" if fault.status >= 500 else "invalid_request_error"
+        response: Response = error_response(
+            fault.status, ERROR_TYPES.get(fault.status, default_type), "Injected fault", request_id
+        )
+        response.headers.update(headers)
+        return response
+    if isinstance(fault.body, bytes):
+        return Response(fault.body, status_code=fault.status, headers=headers, media_type="application/json")
+    return JSONResponse(fault.body, status_code=fault.status, headers=headers)
+
+
+def skill_json(skill: SkillRecord, beta: bool) -> dict[str, Any]:
+    latest = skill.latest
+    if beta:
+        head: dict[str, Any] = {
+            "display_title": skill.display_title,
+            "latest_version": latest.version if latest else None,
+            "source": skill.source,
+        }
+    else:
+        head = {
+            "display_name": skill.display_title or skill.name,
+            "latest_version_id": latest.id if latest else None,
+            "source": {"type": skill.source},
+        }
+    return {
+        "id": skill.id,
+        "type": "skill",
+        **head,
+        "created_at": skill.created_at,
+        "updated_at": skill.updated_at,
+    }
+
+
+def version_json(version: VersionRecord, beta: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": version.id, "type": "skill_version", "skill_id": version.skill_id}
+    if beta:
+        body["version"] = version.version
+    body |= {"name": version.name, "description": version.description}
+    if beta:
+        body["directory"] = version.directory
+    body["created_at"] = version.created_at
+    return body
+
+
+# ---- handlers ----------------------------------------------------------------------------------
+
+
+def _limit(call: Call) -> int:
+    raw = call.query.get("limit", "20")
+    try:
+        return int(raw)
+    except ValueError:
+        raise bad_request(f"limit: must be an integer, not {raw!r}.") from None
+
+
+def create_skill(call: Call) -> Response:
+    names = ("display_title", "display_name") if call.beta else ("display_name", "display_title")
+    title = next((call.fields[n] for n in names if call.fields.get(n)), None)
+    skill = call.state.store.create_skill(call.files, title, unique_title=call.beta)
+    return JSONResponse(skill_json(skill, call.beta))
+
+
+def list_skills(call: Call) -> Response:
+    skills, next_page = call.state.store.list_skills(_limit(call), call.query.get("page"), call.query.get("source"))
+    return JSONResponse({"data": [skill_json(s, call.beta) for s in skills], "next_page": next_page})
+
+
+def get_skill(call: Call) -> Response:
+    return JSONResponse(skill_json(call.state.store.get_skill(call.params["skill_id"]), call.beta))
+
+
+def delete_skill(call: Call) -> Response:
+    call.state.store.delete_skill(call.params["skill_id"])
+    return JSONResponse({"id": call.params["skill_id"], "type": "skill_deleted"})
+
+
+def create_version(call: Call) -> Response:
+    version = call.state.store.create_version(call.params["skill_id"], call.files)
+    return JSONResponse(version_json(version, call.beta))
+
+
+def list_versions(call: Call) -> Response:
+    versions, next_page = call.state.store.list_versions(call.params["skill_id"], _limit(call), call.query.get("page"))
+    body: dict[str, Any] = {"data": [version_json(v, call.beta) for v in versions]}
+    if call.beta:
+        body["has_more"] = next_page is not None
+    body["next_page"] = next_page
+    return JSONResponse(body)
+
+
+def get_version(call: Call) -> Response:
+    version = call.state.store.get_version(
+        call.params["skill_id"], call.params["version"], by_epoch=call.beta, allow_latest=True
+    )
+    return JSONResponse(version_json(version, call.beta))
+
+
+def delete_version(call: Call) -> Response:
+    version = call.state.store.delete_version(call.params["skill_id"], call.params["version"], by_epoch=call.beta)
+    return JSONResponse({"id": version.version if call.beta else version.id, "type": "skill_version_deleted"})
+
+
+def version_content(call: Call) -> Response:
+    version = call.state.store.get_version(
+        call.params["skill_id"], call.params["version"], by_epoch=call.beta, allow_latest=False
+    )
+    return Response(
+        zip_version(version),
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="{version.name}.zip"'},
+    )
+
+
+_SEG = "[^/]+"
+_ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
+    (re.compile("/v1/skills"), {"GET": list_skills, "POST": create_skill}),
+    (re.compile(f"/v1/skills/(?P<skill_id>{_SEG})"), {"GET": get_skill, "DELETE": delete_skill}),
+    (re.compile(f"/v1/skills/(?P<skill_id>{_SEG})/versions"), {"GET": list_versions, "POST": create_version}),
+    (
+        re.compile(f"/v1/skills/(?P<skill_id>{_SEG})/versions/(?P<version>{_SEG})"),
+        {"GET": get_version, "DELETE": delete_version},
+    ),
+    (
+        re.compile(f"/v1/skills/(?P<skill_id>{_SEG})/versions/(?P<version>{_SEG})/content"),
+        {"GET": version_content},
+    ),
+]

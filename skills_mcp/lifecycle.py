@@ -1,0 +1,102 @@
+"""Deleting and downloading: the calls that change or write something besides a new version."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+
+from .api_client import SkillsAPI
+from .errors import InvalidSkill, SkillsMcpError
+from .models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
+from .packaging import Progress
+from .paths import resolve_allowed
+from .problems import Problem
+from .unpack import MAX_UNPACKED_BYTES, unpack_skill_zip
+from .validation import check_skill_id, check_version
+
+# A content zip is compressed; anything larger than the unpacked cap is not a skill.
+MAX_ARCHIVE_BYTES = MAX_UNPACKED_BYTES
+
+
+def version_ref(version: dict[str, Any]) -> str:
+    """How to address a version in a path: its epoch `version` under the beta API, else its id."""
+    return str(version.get("version") or version["id"])
+
+
+async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool = False) -> DeleteSkillResult:
+    _refuse(check_skill_id(skill_id), "Nothing was deleted")
+    if delete_versions:
+        refs = await all_version_refs(api, skill_id)
+        for ref in refs:
+            await api.delete_skill_version(skill_id, ref)
+    else:
+        refs = []
+        first = await api.list_skill_versions(skill_id, limit=1)
+        if first.get("data"):
+            raise SkillsMcpError(
+                f"Nothing was deleted: skill {skill_id} still has versions (the newest is "
+                f"{version_ref(first['data'][0])}). Call delete_skill again with delete_versions=true to delete "
+                "every version and then the skill, or remove versions one by one with delete_skill_version."
+            )
+    deleted = await api.delete_skill(skill_id)
+    return DeleteSkillResult(deleted=Deleted.model_validate(deleted), deleted_versions=refs)
+
+
+async def all_version_refs(api: SkillsAPI, skill_id: str) -> list[str]:
+    """Every version, all pages, collected before anything is deleted so cursors stay valid."""
+    refs: list[str] = []
+    page: str | None = None
+    while True:
+        listing = await api.list_skill_versions(skill_id, limit=100, page=page)
+        refs += [version_ref(v) for v in listing.get("data") or []]
+        page = listing.get("next_page")
+        if not page:
+            return refs
+
+
+async def download(
+    api: SkillsAPI,
+    allowed: Sequence[Path],
+    skill_id: str,
+    version: str,
+    destination: str,
+    *,
+    overwrite: bool = False,
+    on_progress: Progress | None = None,
+) -> DownloadResult:
+    """Fetch a version's zip and unpack it into destination/<name>, refusing anything unsafe."""
+    folder, problems = resolve_allowed(destination, allowed, where="destination")
+    problems = check_skill_id(skill_id) + check_version(version) + problems
+    if folder is not None and not folder.is_dir():
+        problems.append(Problem("destination", f"{folder} is not an existing folder.", "create it first."))
+    _refuse(problems, "Nothing was downloaded")
+    assert folder is not None
+    # `latest` resolves only on get; the content endpoint needs a concrete version.
+    info = await api.get_skill_version(skill_id, version)
+    ref, name = version_ref(info), str(info.get("name") or info.get("directory") or "")
+    target = folder / name
+    if target.exists() and not overwrite:
+        raise SkillsMcpError(
+            f"Nothing was downloaded: {target} already exists. Pass overwrite=true to replace it, "
+            "or choose another destination."
+        )
+    with tempfile.TemporaryFile() as archive:
+        await api.download_skill_version(skill_id, ref, archive, max_bytes=MAX_ARCHIVE_BYTES, on_progress=on_progress)
+        archive.seek(0)
+        files = await anyio.to_thread.run_sync(lambda: unpack_skill_zip(archive, name, folder, overwrite=overwrite))
+    return DownloadResult(
+        skill_id=skill_id,
+        version=ref,
+        folder=str(target),
+        files=[FileEntry(path=f.path, size=f.size) for f in files],
+        total_bytes=sum(f.size for f in files),
+    )
+
+
+def _refuse(problems: list[Problem], heading: str) -> None:
+    if problems:
+        raise InvalidSkill(problems, heading=heading)

@@ -1,0 +1,235 @@
+"""The whole skill lifecycle through the real server: create, publish, list, get, download, delete, dry run."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import anthropic
+from anthropic.lib import files_from_dir
+from conftest import API_KEY, Emulator, McpSession, write_skill
+
+from skills_mcp.emulator import Fault
+
+BETA = ["skills-2025-10-02"]
+READ_ONLY = {"list_skills", "list_skill_versions", "get_skill", "get_skill_version", "validate_skill"}
+DESTRUCTIVE = {"delete_skill", "delete_skill_version", "download_skill_version"}
+ALL_TOOLS = READ_ONLY | DESTRUCTIVE | {"publish_skill", "create_skill", "create_skill_version"}
+
+
+def ok(result: Any) -> dict[str, Any]:
+    assert result.is_error is False, result.content[0].text
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+def error(result: Any) -> str:
+    assert result.is_error is True, result.structured_content
+    return "\n".join(c.text for c in result.content)
+
+
+def sdk_skill(api: Emulator, folder: Path) -> str:
+    client = anthropic.Anthropic(api_key=API_KEY, base_url=api.url, max_retries=0)
+    return client.beta.skills.create(files=files_from_dir(folder), betas=BETA).id
+
+
+def test_every_tool_is_listed_with_an_output_schema_and_annotations(mcp: McpSession) -> None:
+    tools = mcp.tools()
+    assert set(tools) == ALL_TOOLS
+    for name, tool in tools.items():
+        hints = tool.annotations
+        assert tool.output_schema is not None and tool.output_schema["type"] == "object", name
+        assert tool.description and tool.title, name
+        assert hints is not None, name
+        assert hints.read_only_hint is (name in READ_ONLY), name
+        assert hints.destructive_hint is (True if name in DESTRUCTIVE else None if name in READ_ONLY else False), name
+        assert hints.open_world_hint is (name != "validate_skill"), name
+    assert tools["delete_skill"].annotations.idempotent_hint is True  # type: ignore[union-attr]
+    assert tools["list_skills"].annotations.idempotent_hint is True  # type: ignore[union-attr]
+    assert tools["publish_skill"].annotations.idempotent_hint is False  # type: ignore[union-attr]
+
+
+def test_create_skill_then_get_it(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    folder = write_skill(workdir)
+    made = ok(mcp.call("create_skill", {"path": str(folder), "display_title": "PDF tools"}))
+    assert made["action"] == "created_skill"
+    assert made["skill"]["display_title"] == "PDF tools"
+    assert made["version"]["name"] == "pdf-tools" and made["version"]["skill_id"] == made["skill"]["id"]
+
+    skill = ok(mcp.call("get_skill", {"skill_id": made["skill"]["id"]}))
+    assert skill["latest_version"] == made["version"]["version"]
+    latest = ok(mcp.call("get_skill_version", {"skill_id": skill["id"], "version": "latest"}))
+    exact = ok(mcp.call("get_skill_version", {"skill_id": skill["id"], "version": latest["version"]}))
+    assert latest == exact == made["version"]
+
+
+def test_publish_creates_then_adds_versions_by_name(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    folder = write_skill(workdir)
+    other = write_skill(workdir / "other", "csv-tools")
+    ok(mcp.call("create_skill", {"path": str(other)}))  # a different skill must not be picked
+
+    first = ok(mcp.call("publish_skill", {"path": str(folder)}))
+    second = ok(mcp.call("publish_skill", {"path": str(folder)}))
+    third = ok(mcp.call("publish_skill", {"path": str(folder), "skill_id": first["skill"]["id"]}))
+
+    assert first["action"] == "created_skill"
+    assert second["action"] == third["action"] == "created_version"
+    assert first["skill"]["id"] == second["skill"]["id"] == third["skill"]["id"]
+    assert len({first["version"]["version"], second["version"]["version"], third["version"]["version"]}) == 3
+    assert third["skill"]["latest_version"] == third["version"]["version"]
+    assert len(api.state.store.skills) == 2
+
+
+def test_publish_refuses_when_two_skills_share_the_name(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    folder = write_skill(workdir)
+    ids = sorted([sdk_skill(api, folder), sdk_skill(api, folder)])
+    uploads = api.upload_count()
+
+    message = error(mcp.call("publish_skill", {"path": str(folder)}))
+
+    assert f"2 skills are named 'pdf-tools' ({ids[0]}, {ids[1]})" in message
+    assert "skill_id" in message
+    assert api.upload_count() == uploads
+
+
+def test_list_skills_pages_through_every_skill(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    made = {sdk_skill(api, write_skill(workdir / str(i), f"skill-{i}")) for i in range(5)}
+    seen: list[str] = []
+    page: str | None = None
+    pages = 0
+    while True:
+        args: dict[str, Any] = {"limit": 2, "source": "custom"}
+        if page:
+            args["page"] = page
+        listing = ok(mcp.call("list_skills", args))
+        seen += [s["id"] for s in listing["data"]]
+        page = listing.get("next_page")
+        pages += 1
+        if not page:
+            break
+    assert pages == 3 and sorted(seen) == sorted(made) and len(seen) == 5
+    assert ok(mcp.call("list_skills", {"source": "anthropic"}))["data"] == []
+    assert "limit" in error(mcp.call("list_skills", {"limit": 0}))
+
+
+def test_list_versions_pages_newest_first(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    folder = write_skill(workdir)
+    skill_id = ok(mcp.call("create_skill", {"path": str(folder)}))["skill"]["id"]
+    for _ in range(2):
+        ok(mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)}))
+    first = ok(mcp.call("list_skill_versions", {"skill_id": skill_id, "limit": 2}))
+    rest = ok(mcp.call("list_skill_versions", {"skill_id": skill_id, "limit": 2, "page": first["next_page"]}))
+    versions = [v["version"] for v in first["data"] + rest["data"]]
+    assert len(versions) == 3 and versions == sorted(versions, reverse=True)
+    assert rest.get("next_page") is None
+
+
+def test_download_round_trips_the_uploaded_bytes(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    files: dict[str, bytes | str] = {
+        "scripts/fill.py": "print('x')\n",
+        "assets/blob.bin": bytes(range(256)) * 100,
+        "assets/empty.txt": b"",
+        ".env": "SECRET=1\n",  # left out of the upload, so not in the download either
+    }
+    folder = write_skill(workdir / "src", files=files)
+    made = ok(mcp.call("publish_skill", {"path": str(folder)}))
+    out = workdir / "out"
+    out.mkdir()
+
+    got = ok(mcp.call("download_skill_version", {
+        "skill_id": made["skill"]["id"], "version": "latest", "destination": str(out),
+    }))  # fmt: skip
+
+    expected = {
+        p: (folder / p).read_bytes() for p in ["SKILL.md", "scripts/fill.py", "assets/blob.bin", "assets/empty.txt"]
+    }
+    written = {
+        p.relative_to(out / "pdf-tools").as_posix(): p.read_bytes()
+        for p in (out / "pdf-tools").rglob("*")
+        if p.is_file()
+    }
+    assert written == expected
+    assert got["folder"] == str(out / "pdf-tools") and got["version"] == made["version"]["version"]
+    assert sorted(f["path"] for f in got["files"]) == sorted(expected)
+
+    again = error(mcp.call("download_skill_version", {
+        "skill_id": made["skill"]["id"], "version": "latest", "destination": str(out),
+    }))  # fmt: skip
+    assert "already exists. Pass overwrite=true" in again
+    (out / "pdf-tools" / "stale.txt").write_text("old")
+    ok(mcp.call("download_skill_version", {
+        "skill_id": made["skill"]["id"], "version": "latest", "destination": str(out), "overwrite": True,
+    }))  # fmt: skip
+    assert not (out / "pdf-tools" / "stale.txt").exists()
+
+
+def test_download_refuses_a_traversal_zip_and_writes_nothing(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    folder = write_skill(workdir / "src")
+    made = ok(mcp.call("publish_skill", {"path": str(folder)}))
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("pdf-tools/SKILL.md", "---\nname: pdf-tools\ndescription: x\n---\n")
+        zf.writestr("pdf-tools/../../escaped.txt", "gotcha")
+    content = f"/v1/skills/{made['skill']['id']}/versions/{made['version']['version']}/content"
+    api.state.faults.push(
+        Fault(200, body=evil.getvalue(), path_prefix=content, headers={"content-type": "application/zip"})
+    )
+    out = workdir / "out"
+    out.mkdir()
+    before = sorted(p for p in workdir.rglob("*"))
+
+    message = error(mcp.call("download_skill_version", {
+        "skill_id": made["skill"]["id"], "version": made["version"]["version"], "destination": str(out),
+    }))  # fmt: skip
+
+    assert "pdf-tools/../../escaped.txt" in message
+    assert sorted(p for p in workdir.rglob("*")) == before
+    assert not (workdir.parent / "escaped.txt").exists()
+
+
+def test_download_destination_must_be_allowed(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    message = error(mcp.call("download_skill_version", {"skill_id": "skill_x", "version": "1", "destination": "/tmp"}))
+    assert "destination: /tmp is outside the folders this server may read" in message
+    assert api.state.requests == []
+
+
+def test_delete_version_and_skill_with_all_its_versions(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    folder = write_skill(workdir)
+    made = ok(mcp.call("publish_skill", {"path": str(folder)}))
+    skill_id = made["skill"]["id"]
+    versions = [ok(mcp.call("publish_skill", {"path": str(folder)}))["version"]["version"] for _ in range(3)]
+
+    deleted = ok(mcp.call("delete_skill_version", {"skill_id": skill_id, "version": versions[-1]}))
+    assert deleted == {"id": versions[-1], "type": "skill_version_deleted"}
+    assert ok(mcp.call("get_skill", {"skill_id": skill_id}))["latest_version"] == versions[-2]
+
+    refused = error(mcp.call("delete_skill", {"skill_id": skill_id}))
+    assert "still has versions" in refused and "delete_versions=true" in refused
+    assert skill_id in api.state.store.skills
+
+    gone = ok(mcp.call("delete_skill", {"skill_id": skill_id, "delete_versions": True}))
+    assert gone["deleted"] == {"id": skill_id, "type": "skill_deleted"}
+    assert sorted(gone["deleted_versions"]) == sorted([made["version"]["version"], *versions[:-1]])
+    assert skill_id not in api.state.store.skills
+    assert "404" in error(mcp.call("get_skill", {"skill_id": skill_id}))
+
+
+def test_validate_skill_is_a_dry_run(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    folder = write_skill(workdir, files={"scripts/a.py": "a = 1\n", ".env": "K=V\n", "__pycache__/a.pyc": b"\0"})
+    report = ok(mcp.call("validate_skill", {"path": str(folder)}))
+    assert report["ok"] is True and report["name"] == "pdf-tools" and report["problems"] == []
+    sizes = {f["path"]: f["size"] for f in report["files"]}
+    assert sizes == {"pdf-tools/SKILL.md": (folder / "SKILL.md").stat().st_size, "pdf-tools/scripts/a.py": 6}
+    assert report["total_bytes"] == sum(sizes.values()) and report["limit_bytes"] == 30_000_000
+    assert {(e["path"], e["reason"]) for e in report["left_out"]} == {
+        (".env", "secret-looking file"),
+        ("__pycache__/", "Python cache"),
+    }
+
+    (folder / "SKILL.md").write_text("---\nname: Bad Name\n---\n")
+    bad = ok(mcp.call("validate_skill", {"path": str(folder)}))
+    assert bad["ok"] is False
+    assert {p["where"] for p in bad["problems"]} == {"SKILL.md: name", "SKILL.md: description"}
+    assert api.state.requests == []  # never contacted the API
