@@ -109,13 +109,16 @@ class SkillsAPI:
     async def _upload(
         self, path: str, package: Package, data: dict[str, str], on_progress: Progress | None
     ) -> dict[str, Any]:
-        request = self._http.build_request(
-            "POST", path, data=data, files=package.multipart_files(), headers=self._auth()
-        )
+        files = package.multipart_files()
+        request = self._http.build_request("POST", path, data=data, files=files, headers=self._auth())
         total = int(request.headers["content-length"])
         request.stream = UploadStream(request.stream, total, on_progress)
         log.info("uploading %d files (%d bytes) to %s", len(package.files), package.total_bytes, path)
-        return await self._send(request)
+        try:
+            return await self._send(request)
+        finally:
+            for _field, (_name, reader) in files:  # an upload cut short leaves no file open
+                reader.close()
 
     async def _json(self, method: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         request = self._http.build_request(method, path, params=params, headers=self._auth())

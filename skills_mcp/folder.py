@@ -42,81 +42,95 @@ class FolderScan:
 
 def scan_folder(root: Path) -> FolderScan:
     """Scan `root`, which must be a real (symlink-free) directory path."""
-    scan = FolderScan(root)
-    rules = IgnoreRules.for_folder(root)
-    root_real = os.path.realpath(root)
-    visited = {root_real}
-    pending: list[tuple[str, str]] = [(str(root), "")]
-    while pending:
-        directory, prefix = pending.pop()
-        try:
-            with os.scandir(directory) as entries:
-                children = list(entries)
-        except OSError as exc:
-            scan.problems.append(_unreadable(prefix.rstrip("/") or ".", exc))
-            continue
-        for entry in children:
-            relpath = prefix + entry.name
-            _visit(entry, relpath, scan, rules, root_real, visited, pending)
+    walk = _Walk(FolderScan(root), IgnoreRules.for_folder(root), os.path.realpath(root))
+    walk.run()
+    scan = walk.scan
     scan.files.sort(key=lambda f: f.relpath)
     scan.skipped.sort(key=lambda s: s.relpath)
     scan.problems.sort(key=lambda p: p.where)
     return scan
 
 
-def _visit(
-    entry: os.DirEntry[str],
-    relpath: str,
-    scan: FolderScan,
-    rules: IgnoreRules,
-    root_real: str,
-    visited: set[str],
-    pending: list[tuple[str, str]],
-) -> None:
-    try:
-        is_link = entry.is_symlink()
-        is_dir = entry.is_dir()  # follows a symlink
-    except OSError as exc:
-        scan.problems.append(_unreadable(relpath, exc))
-        return
-    reason = rules.reason(relpath, is_dir=is_dir)
-    if reason is not None:
-        scan.skipped.append(Skipped(relpath + ("/" if is_dir else ""), reason))
-        return
-    if is_link:
+@dataclass
+class _Walk:
+    scan: FolderScan
+    rules: IgnoreRules
+    root_real: str
+    visited: set[str] = field(default_factory=set)
+    folders: list[tuple[str, str]] = field(default_factory=list)  # (path, relpath prefix)
+    # Linked folders are walked last, so a link never claims a real folder ahead of its own name.
+    linked_folders: list[tuple[str, str]] = field(default_factory=list)
+
+    def run(self) -> None:
+        self.folders.append((self.root_real, ""))
+        while self.folders or self.linked_folders:
+            directory, prefix = self.folders.pop() if self.folders else self.linked_folders.pop()
+            real = os.path.realpath(directory)
+            if real in self.visited:
+                self.scan.skipped.append(Skipped(prefix, "symlink to a folder already included"))
+                continue
+            self.visited.add(real)
+            try:
+                with os.scandir(directory) as entries:
+                    children = list(entries)
+            except OSError as exc:
+                self.scan.problems.append(_unreadable(prefix.rstrip("/") or ".", exc))
+                continue
+            for entry in children:
+                self.visit(entry, prefix + entry.name)
+
+    def visit(self, entry: os.DirEntry[str], relpath: str) -> None:
+        try:
+            is_link = entry.is_symlink()
+            is_dir = entry.is_dir()  # follows a symlink
+        except OSError as exc:
+            self.scan.problems.append(_unreadable(relpath, exc))
+            return
+        if self.skipped(relpath, is_dir, relpath):
+            return
+        if is_link and not self.link_ok(entry, relpath, is_dir):
+            return
+        if is_dir:
+            if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
+                self.scan.skipped.append(Skipped(relpath + "/", "Python virtualenv"))
+            else:
+                (self.linked_folders if is_link else self.folders).append((entry.path, relpath + "/"))
+            return
+        try:
+            st = entry.stat()  # follows a symlink; never opens the file
+        except OSError as exc:
+            self.scan.problems.append(_unreadable(relpath, exc))
+            return
+        if not stat.S_ISREG(st.st_mode):
+            self.scan.skipped.append(Skipped(relpath, "not a regular file (FIFO, socket or device); never opened"))
+            return
+        self.scan.files.append(SkillFile(relpath, Path(entry.path), st.st_size))
+
+    def skipped(self, relpath: str, is_dir: bool, shown_as: str, via: str = "") -> bool:
+        reason = self.rules.reason(relpath, is_dir=is_dir)
+        if reason is not None:
+            self.scan.skipped.append(Skipped(shown_as + ("/" if is_dir else ""), via + reason))
+        return reason is not None
+
+    def link_ok(self, entry: os.DirEntry[str], relpath: str, is_dir: bool) -> bool:
+        """A link may stay inside the folder, and may not smuggle in what the rules leave out."""
         target = os.path.realpath(entry.path)
-        if not _inside(target, root_real):
-            scan.problems.append(
+        if not _inside(target, self.root_real):
+            self.scan.problems.append(
                 Problem(
                     relpath,
                     f"is a symlink to {target}, outside the skill folder; it is not followed.",
                     "replace the link with a copy of what it points to, or list it in .skillignore.",
                 )
             )
-            return
+            return False
         if not os.path.exists(target):
-            scan.problems.append(Problem(relpath, "is a broken symlink.", "remove it, or list it in .skillignore."))
-            return
-    if is_dir:
-        real = os.path.realpath(entry.path)
-        if real in visited:  # a symlink loop, or a second link to a folder already walked
-            scan.skipped.append(Skipped(relpath + "/", "symlink to a folder already included"))
-            return
-        visited.add(real)
-        if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
-            scan.skipped.append(Skipped(relpath + "/", "Python virtualenv"))
-            return
-        pending.append((entry.path, relpath + "/"))
-        return
-    try:
-        st = entry.stat()  # follows a symlink; never opens the file
-    except OSError as exc:
-        scan.problems.append(_unreadable(relpath, exc))
-        return
-    if not stat.S_ISREG(st.st_mode):
-        scan.skipped.append(Skipped(relpath, "not a regular file (FIFO, socket or device); never opened"))
-        return
-    scan.files.append(SkillFile(relpath, Path(entry.path), st.st_size))
+            self.scan.problems.append(
+                Problem(relpath, "is a broken symlink.", "remove it, or list it in .skillignore.")
+            )
+            return False
+        target_rel = Path(os.path.relpath(target, self.root_real)).as_posix()
+        return target_rel == "." or not self.skipped(target_rel, is_dir, relpath, via=f"link to {target_rel}: ")
 
 
 def _inside(path: str, root: str) -> bool:

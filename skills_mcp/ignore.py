@@ -58,8 +58,9 @@ class IgnoreRules:
 
     @classmethod
     def for_folder(cls, root: Path) -> IgnoreRules:
+        """The folder's own .skillignore: a plain file in it, never a link to somewhere else."""
         path = root / SKILLIGNORE
-        if not path.is_file():
+        if path.is_symlink() or not path.is_file():
             return cls()
         return cls(path.read_text(encoding="utf-8", errors="replace").splitlines())
 

@@ -55,6 +55,7 @@ class _FileReader:
         self._file = file
         self._handle: IO[bytes] | None = None
         self._sent = 0
+        self._done = False
 
     def tell(self) -> int:
         return self._sent
@@ -66,10 +67,15 @@ class _FileReader:
             return offset
         raise io.UnsupportedOperation("a skill file is read once, from the start")
 
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        self._done = True
+
     def read(self, size: int = -1) -> bytes:
+        if self._done:
+            return b""
         if self._handle is None:
-            if self._sent:
-                return b""
             try:
                 self._handle = open(self._file.path, "rb")  # noqa: SIM115 (closed at the end of the file)
             except OSError as exc:
@@ -78,7 +84,7 @@ class _FileReader:
         chunk = self._handle.read(remaining if size < 0 else min(size, remaining)) if remaining else b""
         if not chunk:
             grew = remaining == 0 and self._handle.read(1)
-            self._handle.close()
+            self.close()
             if remaining or grew:
                 raise UploadAborted(
                     f"{self._file.relpath} changed size while it was being uploaded "

@@ -17,7 +17,7 @@ def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -
         ]
     if "\x00" in raw:
         return None, [Problem(where, "contains a NUL character.", "pass a plain folder path.")]
-    expanded = Path(raw.strip()).expanduser()
+    expanded = Path(os.path.expanduser(raw.strip()))  # unlike Path.expanduser, never raises for ~nobody
     if not expanded.is_absolute():
         return None, [
             Problem(
@@ -40,7 +40,7 @@ def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -
 
 def display_name(raw: str) -> str:
     """The folder name as the user wrote it (the SDK names uploads after it, not after a symlink's target)."""
-    return Path(os.path.normpath(Path(raw.strip()).expanduser())).name
+    return Path(os.path.normpath(os.path.expanduser(raw.strip()))).name
 
 
 def describe(allowed: Sequence[Path]) -> str:

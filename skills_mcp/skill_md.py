@@ -19,6 +19,7 @@ RESERVED_WORDS = ("anthropic", "claude")
 
 _NAME_CHAR = re.compile(r"[a-z0-9<>-]")  # <> get their own message
 _FENCE = re.compile(r"^---[ \t]*$")
+_MISSING = object()  # a key that is absent, as opposed to present with no value
 
 
 def parse(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -65,8 +66,8 @@ def parse(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
 def check(data: dict[str, Any], folder_name: str) -> list[Problem]:
     """Every rule at once: the allowed keys, `name`, `description` and the optional keys."""
     problems = _check_keys(data)
-    problems += _check_name(data.get("name"), folder_name)
-    problems += _check_description(data.get("description"))
+    problems += _check_name(data.get("name", _MISSING), folder_name)
+    problems += _check_description(data.get("description", _MISSING))
     problems += _check_optional(data)
     return problems
 
@@ -82,7 +83,7 @@ def suggest_name(text: str) -> str:
     """A valid name close to `text`, for the fix hint."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     for word in RESERVED_WORDS:
-        slug = slug.replace(word, "")
+        slug = slug.replace(word, "-")  # a hyphen can never complete another reserved word
     slug = re.sub(r"-{2,}", "-", slug).strip("-")[:NAME_MAX].strip("-")
     return slug or "my-skill"
 
@@ -103,8 +104,10 @@ def _check_keys(data: dict[str, Any]) -> list[Problem]:
 
 def _check_name(name: object, folder_name: str) -> list[Problem]:
     where = f"{SKILL_MD}: name"
-    if name is None:
+    if name is _MISSING:
         return [Problem(where, "is missing.", f"add 'name: {suggest_name(folder_name)}' to the frontmatter.")]
+    if name is None:
+        name = ""
     if not isinstance(name, str):
         return [Problem(where, f"must be a string, not {type(name).__name__}.", "write it as plain text.")]
     if not name:
@@ -146,8 +149,10 @@ def _check_name(name: object, folder_name: str) -> list[Problem]:
 
 def _check_description(description: object) -> list[Problem]:
     where = f"{SKILL_MD}: description"
-    if description is None:
+    if description is _MISSING:
         return [Problem(where, "is missing.", "add 'description:' saying what the skill does and when to use it.")]
+    if description is None:
+        description = ""
     if not isinstance(description, str):
         return [Problem(where, f"must be a string, not {type(description).__name__}.", "write it as plain text.")]
     problems: list[Problem] = []

@@ -39,6 +39,8 @@ def check_skill_id(skill_id: str, *, where: str = "skill_id") -> list[Problem]:
     problems = []
     if "/" in skill_id or ".." in skill_id:
         problems.append(Problem(where, f"{skill_id!r} contains '/' or '..'.", fix))
+    elif skill_id == ".":
+        problems.append(Problem(where, "'.' is not an id; in a URL path it means 'this folder'.", fix))
     if any(c.isspace() for c in skill_id) or _CONTROL.search(skill_id):
         problems.append(Problem(where, f"{skill_id!r} contains whitespace or control characters.", fix))
     return problems
@@ -74,7 +76,8 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     frontmatter: dict[str, Any] | None = None
     skill_file = next((f for f in scan.files if f.relpath == skill_md.SKILL_MD), None)
     if skill_file is None:
-        problems.append(_missing_skill_md(root, scan))
+        missing = _missing_skill_md(root, scan)
+        problems += [missing] if missing else []
     else:
         try:
             raw = skill_file.path.read_bytes()
@@ -88,7 +91,8 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
         problems.append(
             Problem(
                 "folder",
-                f"holds {_mb(scan.total_bytes)} to upload; the Skills API limit is {_mb(MAX_UPLOAD_BYTES)} in all. "
+                f"holds {scan.total_bytes:,} bytes ({_mb(scan.total_bytes)}) to upload; the Skills API limit is "
+                f"{MAX_UPLOAD_BYTES:,} bytes in all. "
                 f"Largest: {', '.join(f'{f.relpath} ({_mb(f.size)})' for f in largest)}.",
                 "remove large files or list them in .skillignore.",
             )
@@ -96,11 +100,19 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     return SkillCheck(name, root, scan, frontmatter, problems)
 
 
-def _missing_skill_md(root: Path, scan: FolderScan) -> Problem:
+def _missing_skill_md(root: Path, scan: FolderScan) -> Problem | None:
+    """Why there is no SKILL.md to upload, unless the scan already said so (a bad symlink, say)."""
+    if any(p.where == skill_md.SKILL_MD for p in scan.problems):
+        return None
     skipped = next((s for s in scan.skipped if s.relpath == skill_md.SKILL_MD), None)
     if skipped is not None:
-        return Problem(skill_md.SKILL_MD, f"is left out ({skipped.reason}).", "remove that line from .skillignore.")
-    near = [p.name for p in root.iterdir() if p.name.lower() == "skill.md"]
+        fix = (
+            "remove that line from .skillignore."
+            if skipped.reason.startswith(".skillignore")
+            else ("make SKILL.md a regular file.")
+        )
+        return Problem(skill_md.SKILL_MD, f"is left out ({skipped.reason}).", fix)
+    near = [p.name for p in root.iterdir() if p.name.lower() == "skill.md" and p.name != skill_md.SKILL_MD]
     if near:
         return Problem(
             skill_md.SKILL_MD,

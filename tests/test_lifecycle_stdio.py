@@ -196,6 +196,7 @@ def test_download_destination_must_be_allowed(api: Emulator, mcp: McpSession, wo
 
 
 def test_delete_version_and_skill_with_all_its_versions(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    api.state.page_cap = 2  # the versions span several pages, whatever limit the server asks for
     folder = write_skill(workdir)
     made = ok(mcp.call("publish_skill", {"path": str(folder)}))
     skill_id = made["skill"]["id"]

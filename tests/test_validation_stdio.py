@@ -146,7 +146,7 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         with_frontmatter("name: pdf-tools\ndescription: x\nversion: 1.0\nauthor: me\n"),
         ["unexpected key(s) 'version', 'author'", "move them under 'metadata:'"],
     ),
-    "too large": (oversized, ["holds 30.0 MB to upload; the Skills API limit is 30.0 MB", "assets.bin"]),
+    "too large": (oversized, ["to upload; the Skills API limit is 30,000,000 bytes in all", "assets.bin (30.0 MB)"]),
     "symlink out of the folder": (
         symlink_out,
         ["passwd: is a symlink to /etc/passwd, outside the skill folder"],

@@ -68,12 +68,16 @@ class EmulatorState:
         self.store = Store()
         self.requests: list[RecordedRequest] = []
         self.faults = FaultQueue()
+        # Answer at most this many items per page whatever `limit` asks, as a server may: clients must follow
+        # next_page rather than trust their limit.
+        self.page_cap: int | None = None
 
     def uploads(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.files]
 
     def reset(self) -> None:
         self.store = Store()
+        self.page_cap = None
         self.requests.clear()
         self.faults.clear()
 
@@ -258,9 +262,11 @@ def version_json(version: VersionRecord, beta: bool) -> dict[str, Any]:
 def _limit(call: Call) -> int:
     raw = call.query.get("limit", "20")
     try:
-        return int(raw)
+        limit = int(raw)
     except ValueError:
         raise bad_request(f"limit: must be an integer, not {raw!r}.") from None
+    cap = call.state.page_cap
+    return min(limit, cap) if cap is not None and limit >= 1 else limit
 
 
 def create_skill(call: Call) -> Response:
