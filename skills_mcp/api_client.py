@@ -1,24 +1,59 @@
-"""The Skills API over one shared httpx2 client: headers, requests, and errors turned into plain words."""
+"""The Skills API over one shared httpx2 client: headers, retries, time budget, and errors in plain words.
+
+Retry rules, in short (the README's "Reliability and security" has the long form):
+- a request that never left (connection refused, no free connection) is sent again;
+- 408, 429, 502, 503, 504 and 529 are retried after the wait the server names, else after an
+  exponential backoff with jitter; `x-should-retry` overrides the status;
+- a create whose outcome is unknown (the body went out, then the connection dropped or timed out,
+  or the API answered 5xx) is never sent again blindly: `reconcile` first checks whether it landed
+  and returns what landed;
+- everything one tool call does shares one time budget, so no call outlives a client's timeout.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from typing import IO, Any
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import IO, Any, Literal, TypeVar
 from urllib.parse import quote
 
+import anyio
 import anyio.to_thread
 import httpx2
 
-from . import __version__
+from . import __version__, reconcile
 from .config import API_VERSION, Settings, api_key
-from .errors import APIError, APIUnreachable
-from .packaging import Package, Progress, UploadStream
+from .errors import APIError, APIUnreachable, SkillsMcpError
+from .packaging import Package, UploadStream
+from .reporting import QUIET, Reporter
+from .retry import next_delay, should_retry
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"skills-mcp/{__version__} (+https://pypi.org/project/skills-mcp)"
+MAX_JSON_BYTES = 10_000_000  # no Skills API answer comes near this; a bigger one is refused, not buffered
+# Of a create's budget, what is kept back to check whether an upload with an unknown outcome landed.
+RECONCILE_RESERVE = 8.0
+
+Kind = Literal["read", "delete", "create"]
+T = TypeVar("T")
+
+_deadline: ContextVar[float | None] = ContextVar("skills_mcp_deadline", default=None)
+
+
+@dataclass
+class _Failure:
+    """One attempt that did not succeed: enough to decide on a retry and to explain giving up."""
+
+    summary: str
+    retry: bool  # safe and useful to send again as it is
+    maybe_acted: bool  # the request reached the API, which may have acted on it before failing
+    headers: httpx2.Headers | None = None
+    error: APIError | None = None
 
 
 class SkillsAPI:
@@ -41,17 +76,39 @@ class SkillsAPI:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def create_skill_version(
-        self, skill_id: str, package: Package, *, on_progress: Progress | None = None
-    ) -> dict[str, Any]:
-        return await self._upload(f"/v1/skills/{_segment(skill_id)}/versions", package, {}, on_progress)
+    @contextmanager
+    def budget(self) -> Iterator[None]:
+        """Everything inside shares one deadline (the retry policy's budget); nested uses keep the outer one."""
+        if _deadline.get() is not None:
+            yield
+            return
+        token = _deadline.set(time.monotonic() + self.settings.retry.budget)
+        try:
+            yield
+        finally:
+            _deadline.reset(token)
+
+    # --- endpoints ---------------------------------------------------------------------------------------
+
+    async def create_skill_version(self, skill_id: str, package: Package, reporter: Reporter = QUIET) -> dict[str, Any]:
+        before = await reconcile.latest_version(self, skill_id)
+
+        async def landed() -> dict[str, Any] | None:
+            return await reconcile.landed_version(self, skill_id, package, before)
+
+        return await self._upload(f"/v1/skills/{_segment(skill_id)}/versions", package, {}, reporter, landed)
 
     async def create_skill(
-        self, package: Package, *, display_title: str | None = None, on_progress: Progress | None = None
+        self, package: Package, *, display_title: str | None = None, reporter: Reporter = QUIET
     ) -> dict[str, Any]:
+        before = await reconcile.newest_skills(self)
+
+        async def landed() -> dict[str, Any] | None:
+            return await reconcile.landed_skill(self, package, before)
+
         title_field = "display_title" if self.settings.beta else "display_name"
         data = {title_field: display_title} if display_title else {}
-        return await self._upload("/v1/skills", package, data, on_progress)
+        return await self._upload("/v1/skills", package, data, reporter, landed)
 
     async def get_skill(self, skill_id: str) -> dict[str, Any]:
         return await self._json("GET", f"/v1/skills/{_segment(skill_id)}")
@@ -59,136 +116,258 @@ class SkillsAPI:
     async def list_skills(
         self, *, source: str | None = None, limit: int = 20, page: str | None = None
     ) -> dict[str, Any]:
-        params = {"limit": limit, "source": source, "page": page}
-        return await self._json("GET", "/v1/skills", {k: v for k, v in params.items() if v is not None})
+        return await self._json("GET", "/v1/skills", _query(limit=limit, source=source, page=page))
 
     async def delete_skill(self, skill_id: str) -> dict[str, Any]:
-        return await self._json("DELETE", f"/v1/skills/{_segment(skill_id)}")
+        path = f"/v1/skills/{_segment(skill_id)}"
+        return await self._json("DELETE", path, gone={"id": skill_id, "type": "skill_deleted"})
 
     async def list_skill_versions(self, skill_id: str, *, limit: int = 20, page: str | None = None) -> dict[str, Any]:
-        params = {"limit": limit, "page": page}
-        path = f"/v1/skills/{_segment(skill_id)}/versions"
-        return await self._json("GET", path, {k: v for k, v in params.items() if v is not None})
+        return await self._json("GET", f"/v1/skills/{_segment(skill_id)}/versions", _query(limit=limit, page=page))
 
     async def get_skill_version(self, skill_id: str, version: str) -> dict[str, Any]:
-        return await self._json("GET", self._version_path(skill_id, version))
+        return await self._json("GET", _version_path(skill_id, version))
 
     async def delete_skill_version(self, skill_id: str, version: str) -> dict[str, Any]:
-        return await self._json("DELETE", self._version_path(skill_id, version))
+        gone = {"id": version, "type": "skill_version_deleted"}
+        return await self._json("DELETE", _version_path(skill_id, version), gone=gone)
 
     async def download_skill_version(
-        self, skill_id: str, version: str, sink: IO[bytes], *, max_bytes: int, on_progress: Progress | None = None
+        self, skill_id: str, version: str, sink: IO[bytes], *, max_bytes: int, reporter: Reporter = QUIET
     ) -> int:
         """Stream the version's zip into `sink`; stop at `max_bytes` rather than fill the disk."""
-        path = self._version_path(skill_id, version) + "/content"
-        headers = {**self._auth(), "accept": "application/binary"}
-        request = self._http.build_request("GET", path, headers=headers)
-        received = 0
-        async with self._stream(request) as response:
-            if response.is_error:
-                await response.aread()
-                raise _api_error(response)
+
+        async def receive(response: httpx2.Response) -> int:
+            sink.seek(0)
+            sink.truncate()
             total = int(response.headers.get("content-length") or 0)
+            received = 0
             async for chunk in response.aiter_bytes():
                 received += len(chunk)
                 if received > max_bytes:
                     raise APIError(
-                        response.status_code,
-                        None,
-                        f"the content archive is larger than {max_bytes:,} bytes.",
+                        response.status_code, None, f"the content archive is larger than {max_bytes:,} bytes.",
                         response.headers.get("request-id"),
-                    )
+                    )  # fmt: skip
                 await anyio.to_thread.run_sync(sink.write, chunk)
-                if on_progress is not None:
-                    await on_progress(received, total or received)
-        return received
+                if reporter.progress is not None:
+                    await reporter.progress(received, total or received)
+            return received
 
-    def _version_path(self, skill_id: str, version: str) -> str:
-        return f"/v1/skills/{_segment(skill_id)}/versions/{_segment(version)}"
+        path = _version_path(skill_id, version) + "/content"
+        return await self._call(
+            lambda: self._request("GET", path, headers={"accept": "application/binary"}), "read", receive, reporter
+        )
+
+    # --- the request loop --------------------------------------------------------------------------------
+
+    async def _json(
+        self, method: str, path: str, params: dict[str, Any] | None = None, *, gone: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        kind: Kind = "delete" if method == "DELETE" else "read"
+        return await self._call(lambda: self._request(method, path, params=params), kind, _read_json, QUIET, gone=gone)
 
     async def _upload(
-        self, path: str, package: Package, data: dict[str, str], on_progress: Progress | None
+        self,
+        path: str,
+        package: Package,
+        data: dict[str, str],
+        reporter: Reporter,
+        landed: Callable[[], Awaitable[dict[str, Any] | None]],
     ) -> dict[str, Any]:
-        files = package.multipart_files()
-        request = self._http.build_request("POST", path, data=data, files=files, headers=self._auth())
-        total = int(request.headers["content-length"])
-        request.stream = UploadStream(request.stream, total, on_progress)
         log.info("uploading %d files (%d bytes) to %s", len(package.files), package.total_bytes, path)
+        opened: list[Any] = []
+
+        def build() -> httpx2.Request:
+            files = package.multipart_files()  # fresh readers for every attempt
+            opened.extend(reader for _field, (_name, reader) in files)
+            request = self._request("POST", path, data=data, files=files)
+            request.stream = UploadStream(request.stream, int(request.headers["content-length"]), reporter.progress)
+            return request
+
         try:
-            return await self._send(request)
+            return await self._call(build, "create", _read_json, reporter, landed=landed)
         finally:
-            for _field, (_name, reader) in files:  # an upload cut short leaves no file open
+            for reader in opened:  # an upload cut short leaves no file open
                 reader.close()
 
-    async def _json(self, method: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        request = self._http.build_request(method, path, params=params, headers=self._auth())
-        return await self._send(request)
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx2.Request:
+        headers = {"authorization": f"Bearer {api_key()}", **kwargs.pop("headers", {})}
+        return self._http.build_request(method, path, headers=headers, **kwargs)
 
-    async def _send(self, request: httpx2.Request) -> dict[str, Any]:
-        with self._transport_errors():
-            response = await self._http.send(request)
-        if response.is_error:
-            raise _api_error(response)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+    async def _call(
+        self,
+        build: Callable[[], httpx2.Request],
+        kind: Kind,
+        read: Callable[[httpx2.Response], Awaitable[T]],
+        reporter: Reporter,
+        *,
+        landed: Callable[[], Awaitable[T | None]] | None = None,
+        gone: T | None = None,
+    ) -> T:
+        """Send, retrying what is safe to retry, within the call's deadline."""
+        policy = self.settings.retry
+        with self.budget():
+            deadline = _deadline.get()
+            assert deadline is not None
+            started = time.monotonic()
+            # Keep time back to check whether an upload landed: up to RECONCILE_RESERVE, at most a third.
+            until = deadline - (min(RECONCILE_RESERVE, policy.budget / 3) if landed is not None else 0.0)
+            acted_before = False
+            attempt = 0
+            while True:
+                attempt += 1
+                failure = await self._attempt(build(), kind, read, until)
+                if not isinstance(failure, _Failure):
+                    return failure
+                note = ""
+                if failure.maybe_acted and landed is not None:
+                    found = await self._check_landed(landed, deadline, failure, reporter)
+                    if found is not None and found is not _UNKNOWN:
+                        return found  # type: ignore[return-value]
+                    if found is _UNKNOWN:
+                        raise self._give_up(failure, attempt, started, "Checking whether the upload was stored "
+                                            "failed too, so it may or may not exist: list the skill's versions "
+                                            "before publishing again.")  # fmt: skip
+                    note = "When checked, it had not been stored."
+                    failure.retry = failure.retry or failure.error is None  # a lost answer, now known harmless
+                if kind == "delete" and acted_before and failure.error is not None and failure.error.status == 404:
+                    assert gone is not None
+                    return gone  # an earlier attempt deleted it; only its answer was lost
+                acted_before = acted_before or failure.maybe_acted
+                delay = next_delay(attempt, failure.headers or {}, policy)
+                if not failure.retry or attempt >= policy.max_attempts:
+                    raise self._give_up(failure, attempt, started, note)
+                if time.monotonic() + delay > until:
+                    raise self._give_up(failure, attempt, started, f"{note} The next try, in {delay:.1f} s, would "
+                                        "pass this call's time budget.".strip())  # fmt: skip
+                await reporter.say(f"Attempt {attempt} failed ({failure.summary}); retrying in {delay:.1f} s.")
+                await anyio.sleep(delay)
+
+    async def _check_landed(
+        self,
+        landed: Callable[[], Awaitable[T | None]],
+        deadline: float,
+        failure: _Failure,
+        reporter: Reporter,
+    ) -> T | object | None:
+        """What landed, None when nothing did, or _UNKNOWN when the check itself failed."""
+        await reporter.say(f"The upload's outcome is unknown ({failure.summary}); checking whether it was stored.")
+        with anyio.move_on_after(max(deadline - time.monotonic(), 0.5)):
+            try:
+                found = await landed()
+            except SkillsMcpError as exc:
+                log.warning("checking for a landed upload failed: %s", exc)
+                return _UNKNOWN
+            if found is not None:
+                await reporter.say("It had been stored; returning it instead of uploading again.")
+            return found
+        return _UNKNOWN
+
+    async def _attempt(
+        self, request: httpx2.Request, kind: Kind, read: Callable[[httpx2.Response], Awaitable[T]], until: float
+    ) -> T | _Failure:
+        """One exchange, turned into a result or a `_Failure` that says whether trying again is safe."""
+        creating = kind == "create"
+        with anyio.move_on_after(max(until - time.monotonic(), 0.0)):
+            try:
+                response = await self._http.send(request, stream=True)
+            except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
+                return _Failure(f"could not connect ({type(exc).__name__})", retry=True, maybe_acted=False)
+            except (httpx2.WriteError, httpx2.WriteTimeout) as exc:
+                # The body never got out whole, so the API cannot have acted on it.
+                return _Failure(f"the request was cut off ({type(exc).__name__})", retry=True, maybe_acted=False)
+            except httpx2.TransportError as exc:
+                return _Failure(f"no answer ({type(exc).__name__})", retry=not creating, maybe_acted=True)
+            try:
+                if response.is_error:
+                    error = _api_error(response, await _read_bounded(response))
+                    return _Failure(
+                        _short(error),
+                        retry=should_retry(response.status_code, response.headers),
+                        maybe_acted=response.status_code >= 500,
+                        headers=response.headers,
+                        error=error,
+                    )
+                try:
+                    return await read(response)
+                except APIError as error:
+                    if not creating:
+                        raise
+                    # A success status with a broken body: the create probably landed.
+                    return _Failure(_short(error), retry=False, maybe_acted=True, error=error)
+            except httpx2.TransportError as exc:
+                return _Failure(f"the answer broke off ({type(exc).__name__})", retry=not creating, maybe_acted=True)
+            finally:
+                await response.aclose()
+        return _Failure("no answer within this call's time budget", retry=False, maybe_acted=True)
+
+    def _give_up(self, failure: _Failure, attempts: int, started: float, note: str = "") -> SkillsMcpError:
+        error = failure.error
+        if error is not None and attempts == 1 and not note:
+            return error  # a plain API error: there is no retry story to tell
+        story = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {time.monotonic() - started:.1f} s"
+        if error is not None:
+            return APIError(error.status, error.error_type, f"{error.api_message} ({story}). {note}".strip(),
+                            error.request_id)  # fmt: skip
+        hint = note or f"Check the network and ANTHROPIC_BASE_URL ({self.settings.base_url})."
+        return APIUnreachable(f"The Skills API {story}: {failure.summary}. {hint}")
+
+
+_UNKNOWN = object()
+
+
+def _short(error: APIError) -> str:
+    rid = f", request id {error.request_id}" if error.request_id else ""
+    kind = f" {error.error_type}" if error.error_type else ""
+    return f"HTTP {error.status}{kind}{rid}"
+
+
+async def _read_bounded(response: httpx2.Response, limit: int = MAX_JSON_BYTES) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
             raise APIError(
-                response.status_code,
-                None,
-                "the API answered with a body that is not a JSON object.",
+                response.status_code, None, f"the answer is larger than {limit:,} bytes; refusing to read it.",
                 response.headers.get("request-id"),
-            )
-        return body
-
-    @asynccontextmanager
-    async def _stream(self, request: httpx2.Request) -> AsyncIterator[httpx2.Response]:
-        with self._transport_errors():
-            response = await self._http.send(request, stream=True)
-        try:
-            with self._transport_errors():
-                yield response
-        finally:
-            await response.aclose()
-
-    @contextmanager
-    def _transport_errors(self) -> Iterator[None]:
-        """No answer at all becomes one plain sentence; httpx2's text can carry URLs and headers."""
-        try:
-            yield
-        except httpx2.TimeoutException as exc:
-            raise APIUnreachable(
-                f"The Skills API at {self.settings.base_url} did not answer in time ({type(exc).__name__})."
-            ) from None
-        except httpx2.HTTPError as exc:
-            raise APIUnreachable(
-                f"Could not reach the Skills API at {self.settings.base_url}: {type(exc).__name__}. "
-                "Check the network and ANTHROPIC_BASE_URL."
-            ) from None
-
-    def _auth(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {api_key()}"}
+            )  # fmt: skip
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
-def _segment(value: str) -> str:
-    """Percent-encode a path parameter, as the official SDK does (`a/b` becomes `a%2Fb`)."""
-    return quote(value, safe="")
+async def _read_json(response: httpx2.Response) -> dict[str, Any]:
+    import json
+
+    raw = await _read_bounded(response)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise APIError(
+            response.status_code, None, "the API answered with a body that is not a JSON object.",
+            response.headers.get("request-id"),
+        )  # fmt: skip
+    return body
 
 
-def _api_error(response: httpx2.Response) -> APIError:
+def _api_error(response: httpx2.Response, raw: bytes) -> APIError:
+    import json
+
     request_id = response.headers.get("request-id")
     error_type: str | None = None
     message = f"HTTP {response.status_code} {response.reason_phrase}".strip()
     try:
-        body = response.json()
+        body = json.loads(raw)
     except ValueError:
-        body = None
+        body = None  # an HTML page from a proxy, say: its text is not worth passing on
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         error = body["error"]
         error_type = error.get("type") if isinstance(error.get("type"), str) else None
         if isinstance(error.get("message"), str) and error["message"]:
-            message = error["message"]
+            message = error["message"][:2000]
         request_id = request_id or body.get("request_id")
     return APIError(response.status_code, error_type, _redact(message), request_id)
 
@@ -200,3 +379,21 @@ def _redact(text: str) -> str:
     except Exception:
         return text
     return text.replace(key, "[redacted]")
+
+
+def _segment(value: str) -> str:
+    """Percent-encode a path parameter, as the official SDK does (`a/b` becomes `a%2Fb`)."""
+    return quote(value, safe="")
+
+
+def _version_path(skill_id: str, version: str) -> str:
+    return f"/v1/skills/{_segment(skill_id)}/versions/{_segment(version)}"
+
+
+def _query(**params: Any) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def version_ref(version: dict[str, Any]) -> str:
+    """How to address a version in a path: its epoch `version` under the beta API, else its id."""
+    return str(version.get("version") or version["id"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 # The seed page is the beta API; with this header versions are addressed by their epoch `version`.
@@ -28,14 +29,33 @@ class Settings:
     beta: str | None = DEFAULT_BETA  # None: the GA API, no anthropic-beta header
     allow_dirs: tuple[Path, ...] = ()  # empty: the client's roots, else the home folder
     timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
-    def from_env(cls, *, allow_dirs: list[str] | None = None, beta: str | None = None) -> Settings:
+    def from_env(
+        cls,
+        *,
+        allow_dirs: list[str] | None = None,
+        beta: str | None = None,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> Settings:
+        """Options win over the environment (SKILLS_MCP_BETA, SKILLS_MCP_TIMEOUT, SKILLS_MCP_MAX_ATTEMPTS, ...)."""
         beta_value = beta if beta is not None else os.environ.get("SKILLS_MCP_BETA", DEFAULT_BETA)
+        defaults_t, defaults_r = Timeouts(), RetryPolicy()
         return cls(
             base_url=(os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             beta=beta_value.strip() or None,
             allow_dirs=tuple(_allowed_dir(d) for d in allow_dirs or ()),
+            timeouts=Timeouts(
+                connect=_number("SKILLS_MCP_CONNECT_TIMEOUT", defaults_t.connect),
+                read=_number("SKILLS_MCP_READ_TIMEOUT", defaults_t.read),
+                write=_number("SKILLS_MCP_WRITE_TIMEOUT", defaults_t.write),
+            ),
+            retry=RetryPolicy(
+                budget=timeout if timeout is not None else _number("SKILLS_MCP_TIMEOUT", defaults_r.budget),
+                max_attempts=max_attempts or int(_number("SKILLS_MCP_MAX_ATTEMPTS", defaults_r.max_attempts)),
+            ),
         )
 
 
@@ -48,6 +68,19 @@ def api_key() -> str:
             "config (for Claude Desktop: claude_desktop_config.json), then restart the client."
         )
     return key
+
+
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds or attempts.") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be greater than 0.")
+    return value
 
 
 def _allowed_dir(raw: str) -> Path:

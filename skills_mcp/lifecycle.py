@@ -5,26 +5,20 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
 
-from .api_client import SkillsAPI
+from .api_client import SkillsAPI, version_ref
 from .errors import InvalidSkill, SkillsMcpError
 from .models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
-from .packaging import Progress
 from .paths import resolve_allowed
 from .problems import Problem
+from .reporting import QUIET, Reporter
 from .unpack import MAX_UNPACKED_BYTES, unpack_skill_zip
 from .validation import check_skill_id, check_version
 
 # A content zip is compressed; anything larger than the unpacked cap is not a skill.
 MAX_ARCHIVE_BYTES = MAX_UNPACKED_BYTES
-
-
-def version_ref(version: dict[str, Any]) -> str:
-    """How to address a version in a path: its epoch `version` under the beta API, else its id."""
-    return str(version.get("version") or version["id"])
 
 
 async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool = False) -> DeleteSkillResult:
@@ -66,7 +60,7 @@ async def download(
     destination: str,
     *,
     overwrite: bool = False,
-    on_progress: Progress | None = None,
+    reporter: Reporter = QUIET,
 ) -> DownloadResult:
     """Fetch a version's zip and unpack it into destination/<name>, refusing anything unsafe."""
     folder, problems = resolve_allowed(destination, allowed, where="destination")
@@ -85,7 +79,7 @@ async def download(
             "or choose another destination."
         )
     with tempfile.TemporaryFile() as archive:
-        await api.download_skill_version(skill_id, ref, archive, max_bytes=MAX_ARCHIVE_BYTES, on_progress=on_progress)
+        await api.download_skill_version(skill_id, ref, archive, max_bytes=MAX_ARCHIVE_BYTES, reporter=reporter)
         archive.seek(0)
         files = await anyio.to_thread.run_sync(lambda: unpack_skill_zip(archive, name, folder, overwrite=overwrite))
     return DownloadResult(

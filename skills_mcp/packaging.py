@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import zipfile
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -19,12 +20,12 @@ import httpx2
 
 from .errors import UploadAborted
 from .folder import SkillFile
+from .reporting import Progress
 
 FIELD_NAME = "files[]"
 # Each hop to the worker thread carries at least this much, so a 2,000-file upload is ~100 hops, not 8,000.
 BATCH_BYTES = 256 * 1024
-
-Progress = Callable[[int, int], Awaitable[None]]
+CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,24 @@ class Package:
 
     def filenames(self) -> list[str]:
         return [f"{self.folder_name}/{f.relpath}" for f in self.files]
+
+    def same_content(self, archive: IO[bytes]) -> bool:
+        """Whether a version's content zip holds exactly these files, byte for byte."""
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                entries = {i.filename: i for i in zf.infolist() if not i.is_dir()}
+                if set(entries) != set(self.filenames()):
+                    return False
+                for name, file in zip(self.filenames(), self.files, strict=True):
+                    if entries[name].file_size != file.size:
+                        return False
+                    with zf.open(entries[name]) as packed, file.path.open("rb") as local:
+                        while chunk := packed.read(CHUNK_BYTES):
+                            if local.read(len(chunk)) != chunk:
+                                return False
+        except (zipfile.BadZipFile, OSError):
+            return False
+        return True
 
     def multipart_files(self) -> list[tuple[str, tuple[str, Any]]]:
         """Fresh readers every call, so a retried request sends the files again from the start."""

@@ -5,8 +5,7 @@ Every function validates everything first, so a refused call sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,14 @@ from .api_client import SkillsAPI
 from .errors import InvalidSkill, SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
-from .packaging import Package, Progress
+from .packaging import Package
 from .problems import Problem
+from .reporting import Reporter
 from .validation import SkillCheck, check_folder, check_skill_id
 
 # Listing skills to find one by name: the largest page every API version accepts.
 FIND_PAGE_SIZE = 100
 FIND_CONCURRENCY = 8
-
-
-@dataclass
-class Reporter:
-    """How a long call tells its caller what is happening; both are optional."""
-
-    progress: Progress | None = None
-    note: Callable[[str], Awaitable[None]] | None = None
-
-    async def say(self, message: str) -> None:
-        if self.note is not None:
-            await self.note(message)
 
 
 async def validate(path: str, allowed: Sequence[Path]) -> ValidationReport:
@@ -60,7 +48,7 @@ async def create_skill_version(
 ) -> dict[str, Any]:
     reporter = reporter or Reporter()
     package = await _package(path, allowed, check_skill_id(skill_id), reporter)
-    return await api.create_skill_version(skill_id, package, on_progress=reporter.progress)
+    return await api.create_skill_version(skill_id, package, reporter)
 
 
 async def create_skill(
@@ -95,7 +83,7 @@ async def publish_skill(
             return await _create_skill(api, package, None, reporter)
         skill_id = matches[0]["id"]
         await reporter.say(f"Adding a version to {skill_id}, the skill named '{package.folder_name}'.")
-    version = await api.create_skill_version(skill_id, package, on_progress=reporter.progress)
+    version = await api.create_skill_version(skill_id, package, reporter)
     skill = await api.get_skill(skill_id)
     return PublishResult(
         action="created_version", skill=Skill.model_validate(skill), version=SkillVersion.model_validate(version)
@@ -132,7 +120,7 @@ async def find_skills_named(api: SkillsAPI, name: str) -> list[dict[str, Any]]:
 async def _create_skill(
     api: SkillsAPI, package: Package, display_title: str | None, reporter: Reporter
 ) -> PublishResult:
-    skill = await api.create_skill(package, display_title=display_title, on_progress=reporter.progress)
+    skill = await api.create_skill(package, display_title=display_title, reporter=reporter)
     version = await api.get_skill_version(skill["id"], "latest")
     return PublishResult(
         action="created_skill", skill=Skill.model_validate(skill), version=SkillVersion.model_validate(version)

@@ -32,6 +32,7 @@ from .models import (
     SkillVersionPage,
     ValidationReport,
 )
+from .reporting import Reporter
 from .validation import check_skill_id, check_version
 
 log = logging.getLogger(__name__)
@@ -104,25 +105,28 @@ def allowed_folders(settings: Settings, roots: ListRootsResult) -> list[Path]:
 
 
 @contextmanager
-def _as_tool_errors() -> Iterator[None]:
-    """Our failures reach the agent word for word; anything else stays a generic error (and a log line)."""
+def _tool_call(ctx: State) -> Iterator[None]:
+    """One time budget for all the API work of a call; our failures reach the agent word for word.
+
+    Anything else stays a generic error for the agent, with its traceback on stderr.
+    """
     try:
-        yield
+        with _api(ctx).budget():
+            yield
     except SkillsMcpError as exc:
         raise ToolError(str(exc)) from None
 
 
-def _reporter(ctx: State) -> publisher.Reporter:
+def _reporter(ctx: State) -> Reporter:
     async def progress(done: int, total: int) -> None:
         await ctx.report_progress(done, total, f"{done:,} of {total:,} bytes")
 
     async def note(message: str) -> None:
-        log.info("%s", message)
         with warnings.catch_warnings():  # MCP logging is deprecated in the newest spec, still shown by clients
             warnings.simplefilter("ignore", MCPDeprecationWarning)
             await ctx.info(message, logger_name="skills-mcp")
 
-    return publisher.Reporter(progress=progress, note=note)
+    return Reporter(progress=progress, note=note)
 
 
 def _result(model: BaseModel, summary: str) -> CallToolResult:
@@ -171,7 +175,7 @@ async def publish_skill(
     refused publish sends nothing. Returns what it did (created_skill or created_version), the
     skill and the new version.
     """
-    with _as_tool_errors():
+    with _tool_call(ctx):
         result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
     return _result(result, f"{done} {result.skill.id}: {_describe(result.version)}.")
@@ -189,7 +193,7 @@ async def create_skill(
 
     Prefer publish_skill, which reuses an existing skill of the same name instead of making a second.
     """
-    with _as_tool_errors():
+    with _tool_call(ctx):
         result = await publisher.create_skill(_api(ctx), _allowed(ctx, roots), path, display_title, _reporter(ctx))
     return _result(result, f"Created skill {result.skill.id}: {_describe(result.version)}.")
 
@@ -204,7 +208,7 @@ async def create_skill_version(
     keys are left out; a .skillignore file in the folder adds gitignore-style patterns.
     Returns the new version's JSON (id, version, name, description, ...).
     """
-    with _as_tool_errors():
+    with _tool_call(ctx):
         version = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     result = SkillVersion.model_validate(version)
     return _result(result, f"Published {_describe(result)} to skill {result.skill_id or skill_id}.")
@@ -235,13 +239,13 @@ async def list_skills(
     page: Page = None,
 ) -> SkillPage:
     """List skills, one page at a time, newest first; next_page is the cursor for the following page."""
-    with _as_tool_errors():
+    with _tool_call(ctx):
         return SkillPage.model_validate(await _api(ctx).list_skills(source=source, limit=limit, page=page))
 
 
 async def list_skill_versions(ctx: State, skill_id: SkillId, limit: Limit = 20, page: Page = None) -> SkillVersionPage:
     """List a skill's versions, one page at a time; next_page is the cursor for the following page."""
-    with _as_tool_errors():
+    with _tool_call(ctx):
         _ids(skill_id)
         listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
         return SkillVersionPage.model_validate(listing)
@@ -249,7 +253,7 @@ async def list_skill_versions(ctx: State, skill_id: SkillId, limit: Limit = 20, 
 
 async def get_skill(ctx: State, skill_id: SkillId) -> Skill:
     """Get one skill: its title, source, and newest version."""
-    with _as_tool_errors():
+    with _tool_call(ctx):
         _ids(skill_id)
         return Skill.model_validate(await _api(ctx).get_skill(skill_id))
 
@@ -260,7 +264,7 @@ async def get_skill_version(
     version: Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")],
 ) -> SkillVersion:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
-    with _as_tool_errors():
+    with _tool_call(ctx):
         _ids(skill_id, version)
         return SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
 
@@ -280,10 +284,10 @@ async def download_skill_version(
     Refuses to overwrite an existing folder unless overwrite is true, and refuses archives with
     paths leaving the folder, absolute paths, symlinks, or sizes beyond sane limits.
     """
-    with _as_tool_errors():
+    with _tool_call(ctx):
         result = await lifecycle.download(
             _api(ctx), _allowed(ctx, roots), skill_id, version, destination,
-            overwrite=overwrite, on_progress=_reporter(ctx).progress,
+            overwrite=overwrite, reporter=_reporter(ctx),
         )  # fmt: skip
     return _result(result, f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}.")
 
@@ -293,7 +297,7 @@ async def download_skill_version(
 
 async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Deleted:
     """Delete one version of a skill. This cannot be undone."""
-    with _as_tool_errors():
+    with _tool_call(ctx):
         _ids(skill_id, version)
         return Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
 
@@ -306,7 +310,7 @@ async def delete_skill(
     ] = False,
 ) -> DeleteSkillResult:
     """Delete a skill. A skill that still has versions is refused unless delete_versions is true."""
-    with _as_tool_errors():
+    with _tool_call(ctx):
         return await lifecycle.delete_skill(_api(ctx), skill_id, delete_versions=delete_versions)
 
 

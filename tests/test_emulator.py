@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
+import logging
 import re
 import time
 import zipfile
@@ -17,6 +20,7 @@ from anthropic.lib import files_from_dir
 
 from skills_mcp.emulator import EmulatorState, Fault, create_app, serve_in_thread
 from skills_mcp.emulator import store as store_module
+from skills_mcp.emulator.faults import FaultKind
 from skills_mcp.limits import MAX_UPLOAD_BYTES
 
 BETA = "skills-2025-10-02"
@@ -409,6 +413,143 @@ def test_fault_body_headers_times_and_delay(ga: httpx2.Client, state: EmulatorSt
     response = ga.get("/v1/skills")
     assert time.monotonic() - started >= 0.2
     assert (response.status_code, response.json()) == (409, {"custom": True})
+
+
+def test_fault_html_and_malformed_bodies(ga: httpx2.Client, state: EmulatorState) -> None:
+    html = b"<html><body>Bad gateway</body></html>"  # what a proxy in front of the API may answer
+    state.faults.push(Fault(502, headers={"content-type": "text/html"}, body=html))
+    response = ga.get("/v1/skills")
+    assert (response.status_code, response.headers["content-type"], response.content) == (502, "text/html", html)
+    state.faults.push(Fault(200, body=b"{not json"))
+    response = ga.get("/v1/skills")
+    assert (response.status_code, response.content) == (200, b"{not json")
+    with pytest.raises(ValueError):
+        response.json()
+
+
+def test_fault_oversized_body_is_streamed(ga: httpx2.Client, state: EmulatorState) -> None:
+    size = 5_000_000
+    state.faults.push(Fault(200, headers={"content-type": "application/octet-stream"}, body_size=size))
+    received = xs = 0
+    with ga.stream("GET", "/v1/skills") as response:  # chunk by chunk: the test holds none of it
+        assert response.status_code == 200 and response.headers["content-length"] == str(size)
+        assert response.headers["content-type"] == "application/octet-stream"
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            xs += chunk.count(b"x")
+    assert received == xs == size
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},  # respond needs a status
+        {"kind": "drop_before_body", "status": 500},
+        {"kind": "drop_after_body", "after": True},
+        {"kind": "truncate", "body": b"x"},  # a body of its own needs a status of its own
+        {"status": 200, "body": b"x", "body_size": 1},
+        {"status": 200, "body_size": -1},
+    ],
+)
+def test_fault_refuses_contradictions(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        Fault(**kwargs)
+
+
+# ---- broken connections --------------------------------------------------------------------------
+
+
+def no_server_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """An expected break is not a server error: uvicorn and asyncio must not log about it."""
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize("size", [0, 2_000_000])  # 2 MB: still uploading when the server drops
+@pytest.mark.parametrize(("kind", "landed"), [("drop_before_body", 0), ("drop_after_body", 1)])
+def test_drop_breaks_the_connection(
+    ga: httpx2.Client,
+    state: EmulatorState,
+    caplog: pytest.LogCaptureFixture,
+    kind: FaultKind,
+    landed: int,
+    size: int,
+) -> None:
+    skill = ok(upload(ga, "/v1/skills", skill_files()))
+    path = f"/v1/skills/{skill['id']}/versions"
+    state.faults.push(Fault(kind=kind, method="POST", path_prefix=path))
+    with pytest.raises(httpx2.TransportError):  # a reset: no status, no body
+        upload(ga, path, skill_files(more={"big.bin": b"x" * size}))
+    versions = state.store.skills[skill["id"]].versions
+    assert len(versions) == 1 + landed
+    dropped = state.requests[-1]
+    assert (dropped.path, dropped.status, dropped.dropped) == (path, None, kind.removeprefix("drop_"))
+    assert bool(dropped.files) == bool(landed)  # dropped before the body: it was never read
+    ok(upload(ga, path, skill_files()))  # the fault was used once
+    assert len(versions) == 2 + landed
+    assert state.faults.pending() == []
+    no_server_logs(caplog)
+
+
+@pytest.mark.parametrize("kind", ["drop_before_body", "drop_after_body"])
+def test_drop_times(ga: httpx2.Client, state: EmulatorState, kind: FaultKind) -> None:
+    state.faults.push(Fault(kind=kind, times=2))
+    for _ in range(2):
+        with pytest.raises(httpx2.TransportError):
+            ga.get("/v1/skills")
+    ok(ga.get("/v1/skills"))
+    dropped = kind.removeprefix("drop_")
+    assert [(r.status, r.dropped) for r in state.requests] == [(None, dropped), (None, dropped), (200, None)]
+
+
+def test_truncate_cuts_the_real_response(
+    ga: httpx2.Client, state: EmulatorState, caplog: pytest.LogCaptureFixture
+) -> None:
+    skill = ok(upload(ga, "/v1/skills", skill_files()))
+    path = f"/v1/skills/{skill['id']}/versions"
+    state.faults.push(Fault(kind="truncate", path_prefix=path))
+    with pytest.raises(httpx2.TransportError):  # the body stops short of its Content-Length
+        upload(ga, path, skill_files())
+    assert len(state.store.skills[skill["id"]].versions) == 2  # the real response: it happened
+    assert (state.requests[-1].status, state.requests[-1].dropped) == (200, "truncated")
+    ok(ga.get(path))
+    no_server_logs(caplog)
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"), [(Fault(200, body=b"0123456789"), 5), (Fault(200, body_size=10**6), 500_000)]
+)
+def test_truncate_sends_half_of_a_given_body(
+    ga: httpx2.Client, state: EmulatorState, caplog: pytest.LogCaptureFixture, fault: Fault, expected: int
+) -> None:
+    state.faults.push(dataclasses.replace(fault, kind="truncate"))
+    received = 0
+    with ga.stream("GET", "/v1/skills") as response, pytest.raises(httpx2.RemoteProtocolError):
+        assert response.status_code == 200
+        assert response.headers["content-length"] == str(expected * 2)
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+    assert received == expected
+    assert state.store.skills == {}
+    ok(ga.get("/v1/skills"))
+    no_server_logs(caplog)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(kind="drop_before_body"),
+        Fault(kind="drop_after_body"),
+        Fault(kind="truncate"),
+        Fault(502, body_size=10),
+    ],
+)
+def test_delay_works_with_every_kind(ga: httpx2.Client, state: EmulatorState, fault: Fault) -> None:
+    state.faults.push(dataclasses.replace(fault, delay=0.05))
+    outcome = contextlib.nullcontext() if fault.kind == "respond" else pytest.raises(httpx2.TransportError)
+    with outcome:
+        assert ga.get("/v1/skills").status_code == 502
+    assert state.faults.pending() == []
+    ok(ga.get("/v1/skills"))
 
 
 # ---- the official SDK ----------------------------------------------------------------------------

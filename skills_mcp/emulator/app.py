@@ -7,18 +7,22 @@ unroutable one) is logged, can be faulted, and gets an API-shaped error body.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
-from collections.abc import Callable, Iterable
+import socket
+import struct
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from .faults import Fault, FaultQueue
 from .store import EmulatorError, SkillRecord, Store, VersionRecord, bad_request, new_id, zip_version
@@ -28,6 +32,8 @@ FILES_FIELD = "files[]"
 REDACTED = "[redacted]"
 _SECRET_HEADERS = ("authorization", "x-api-key")
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_DROP = "skills_emulator.drop"  # scope key of the callable that breaks the request's connection
+_CHUNK = 64 * 1024
 
 # The error.type the API uses for each status; a fault without a body borrows it.
 ERROR_TYPES = {
@@ -49,7 +55,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RecordedRequest:
-    """What arrived, secrets redacted; `status` is filled in once answered."""
+    """What arrived, secrets redacted; `status` is filled in once answered.
+
+    `dropped` says where a fault broke the connection: a truncated response keeps its `status`,
+    a dropped request has none.
+    """
 
     method: str
     path: str
@@ -58,6 +68,7 @@ class RecordedRequest:
     files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field, filename, bytes)
     fields: list[tuple[str, str]] = field(default_factory=list)  # text parts, e.g. display_name
     status: int | None = None
+    dropped: Literal["before_body", "after_body", "truncated", "client_gone"] | None = None
 
 
 class EmulatorState:
@@ -82,6 +93,10 @@ class EmulatorState:
         self.faults.clear()
 
 
+class _ClientGone(Exception):
+    """The client stopped waiting during a slow fault; the request is dropped unhandled."""
+
+
 @dataclass
 class Call:
     """One parsed request, as handlers see it."""
@@ -101,7 +116,7 @@ def create_app(state: EmulatorState | None = None) -> Starlette:
     """The emulator as an ASGI app; its state is `app.state.emulator`."""
     emulator = state if state is not None else EmulatorState()
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response | _Broken:
         request_id = new_id("req_")
         record = RecordedRequest(
             request.method,
@@ -110,30 +125,50 @@ def create_app(state: EmulatorState | None = None) -> Starlette:
             {k: REDACTED if k in _SECRET_HEADERS else v for k, v in request.headers.items()},
         )
         emulator.requests.append(record)
+        # Taken before the body is read, so "the next request" means the next to arrive, even when
+        # a slower upload that came first is still streaming in.
+        fault = emulator.faults.take(request.method, request.url.path)
+        if fault is not None and fault.kind == "drop_before_body":
+            await asyncio.sleep(fault.delay)
+            record.dropped = "before_body"
+            return _Broken()
         try:
-            response = await _answer(emulator, request, record, request_id)
+            response = await _answer(emulator, request, record, request_id, fault)
+        except _ClientGone:
+            record.dropped = "client_gone"
+            return _Broken()
         except Exception as exc:  # a bug here must still answer like the API, and say what broke
             log.exception("emulator failed on %s %s", request.method, request.url.path)
             response = error_response(500, "api_error", f"Emulator bug: {exc!r}", request_id)
         response.headers.setdefault("request-id", request_id)
+        if fault is not None and fault.kind == "drop_after_body":
+            record.dropped = "after_body"
+            return _Broken()
         record.status = response.status_code
+        if fault is not None and fault.kind == "truncate":
+            record.dropped = "truncated"
+            return _Broken(response)
         return response
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+    app = _EmulatorApp(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
     app.state.emulator = emulator
     return app
 
 
-async def _answer(state: EmulatorState, request: Request, record: RecordedRequest, request_id: str) -> Response:
-    # Taken before the body is read, so "the next request" means the next to arrive, even when
-    # a slower upload that came first is still streaming in.
-    fault = state.faults.take(request.method, request.url.path)
+async def _answer(
+    state: EmulatorState, request: Request, record: RecordedRequest, request_id: str, fault: Fault | None
+) -> Response:
+    """The response to send: the fault's own (instead of handling, or after it), else the real one."""
     fields: dict[str, str] = {}
     files: list[tuple[str, bytes]] = []
     try:
         if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
             await _read_form(request, record, fields, files)  # even for a fault: tests see what was sent
-        if fault is not None and not fault.after:
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+            if await request.is_disconnected():
+                raise _ClientGone
+        if fault is not None and fault.status is not None and not fault.after:
             await asyncio.sleep(fault.delay)
             return fault_response(fault, request_id)
         response = _handle(state, request, fields, files)
@@ -141,7 +176,8 @@ async def _answer(state: EmulatorState, request: Request, record: RecordedReques
         response = error_response(exc.status, exc.type, exc.message, request_id)
     if fault is not None:
         await asyncio.sleep(fault.delay)
-        return fault_response(fault, request_id)
+        if fault.status is not None:
+            return fault_response(fault, request_id)
     return response
 
 
@@ -209,7 +245,14 @@ def error_response(status: int, type: str, message: str, request_id: str) -> JSO
 
 
 def fault_response(fault: Fault, request_id: str) -> Response:
+    if fault.status is None:
+        raise ValueError("this fault has no response of its own")
     headers = {"request-id": request_id, **fault.headers}
+    if fault.body_size is not None:
+        headers.setdefault("content-length", str(fault.body_size))
+        return StreamingResponse(
+            _filler(fault.body_size), status_code=fault.status, headers=headers, media_type="application/json"
+        )
     if fault.body is None:
         default_type = "api_error" if fault.status >= 500 else "invalid_request_error"
         response: Response = error_response(
@@ -220,6 +263,82 @@ def fault_response(fault: Fault, request_id: str) -> Response:
     if isinstance(fault.body, bytes):
         return Response(fault.body, status_code=fault.status, headers=headers, media_type="application/json")
     return JSONResponse(fault.body, status_code=fault.status, headers=headers)
+
+
+async def _filler(size: int) -> AsyncIterator[bytes]:
+    """`size` bytes of b"x", one shared chunk at a time: an oversized body without the memory."""
+    chunk = b"x" * _CHUNK
+    for start in range(0, size, _CHUNK):
+        yield chunk[: size - start]
+
+
+# ---- broken connections --------------------------------------------------------------------------
+
+
+class _EmulatorApp(Starlette):
+    """Starlette, plus a way for a response to break the connection it is sent on (see `_drop`).
+
+    Hooked in here, outside starlette's middleware, because only the server's own `send` leads to it.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[_DROP] = functools.partial(_drop, receive, send)
+        await super().__call__(scope, receive, send)
+
+
+async def _drop(receive: Receive, send: Send, *, reset: bool) -> None:
+    """Close the request's connection, with no response or the part of one already sent.
+
+    Relies on uvicorn (serve.py): in its h11 and httptools protocols the `send` given to the app is a
+    bound method of the request cycle, whose `transport` is the connection's asyncio transport.
+    `reset` aborts with SO_LINGER 0, so the peer gets an RST whatever is unsent or unread; otherwise
+    what was sent is flushed, then a plain FIN. Waiting for http.disconnect lets uvicorn mark the cycle
+    disconnected before the app returns, so it logs no "returned without completing response" error.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if not isinstance(transport, asyncio.Transport):
+        raise RuntimeError("dropping a connection needs the emulator served by uvicorn (h11 or httptools)")
+    if reset:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    else:
+        transport.close()
+    while (await receive())["type"] != "http.disconnect":
+        pass  # request body still buffered: not read, just skipped
+
+
+@dataclass
+class _Broken:
+    """A response that breaks its connection: at once (`inner` None), or after `inner`'s head and the
+    first half of its Content-Length, so the client sees a body that stops short."""
+
+    inner: Response | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        drop = scope[_DROP]
+        if self.inner is None:
+            await drop(reset=True)
+            return
+        left = int(self.inner.headers.get("content-length", "0")) // 2
+        cut = False
+
+        async def send_part(message: Message) -> None:
+            nonlocal left, cut
+            if cut:
+                return  # the rest of the body, with the connection already gone
+            if message["type"] == "http.response.body":
+                body = bytes(message.get("body", b""))[:left]
+                left -= len(body)
+                message = {"type": "http.response.body", "body": body, "more_body": True}
+                cut = left == 0
+            await send(message)
+            if cut:
+                await drop(reset=False)
+
+        await self.inner(scope, receive, send_part)
 
 
 def skill_json(skill: SkillRecord, beta: bool) -> dict[str, Any]:

@@ -1,24 +1,36 @@
 """Scripted failures, so tests can show how a client behaves when the API misbehaves.
 
-Only "answer with this status" exists today; a later kind (dropped connection, truncated body)
-becomes one more field on `Fault` and one more branch where the app renders it.
+A fault answers with a chosen response, or breaks the connection at a chosen point: before the
+request body is read, after the request was handled, or partway through the response body.
+A new kind is one more `FaultKind` and one more branch where the app renders it.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Literal
+
+# respond: answer `status` (today's faults). drop_before_body: close the connection without reading the
+# body or answering; nothing happens. drop_after_body: handle the request (it lands), then close without
+# answering. truncate: send the head and half the body of a response, then close. slow: read the request,
+# wait `delay`, then handle it normally, unless the client has gone by then (a server that drops
+# abandoned work), so a client's own timeout leaves nothing behind.
+FaultKind = Literal["respond", "drop_before_body", "drop_after_body", "truncate", "slow"]
+DROPS: tuple[FaultKind, ...] = ("drop_before_body", "drop_after_body")
 
 
 @dataclass(frozen=True)
 class Fault:
-    """Answer `status` to the next `times` matching requests.
+    """Misbehave on the next `times` matching requests, after sleeping `delay` seconds.
 
-    `body` None gives the standard error body for the status. `after` True handles the request
-    first (its side effects land) and then answers the fault instead: "5xx, but it happened".
+    `status` is the fault's own response: `body` None gives the standard error body for the status,
+    `body_size` streams that many bytes of b"x" instead (never held in memory). `after` True handles
+    the request first (its side effects land) and then answers the fault instead: "5xx, but it
+    happened". `truncate` without a `status` cuts the real response of the handled request.
     """
 
-    status: int
+    status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | dict[str, object] | None = None
     times: int = 1
@@ -26,6 +38,23 @@ class Fault:
     path_prefix: str | None = None
     delay: float = 0.0
     after: bool = False
+    kind: FaultKind = "respond"
+    body_size: int | None = None
+
+    def __post_init__(self) -> None:
+        # Refuse combinations that would silently do something other than what the test meant.
+        if self.kind == "respond" and self.status is None:
+            raise ValueError("a respond fault needs a status")
+        if self.status is None and (self.headers or self.body is not None or self.body_size is not None):
+            raise ValueError("headers, body and body_size shape the fault's own response: give a status too")
+        if self.kind in DROPS and (self.status is not None or self.after):
+            raise ValueError(f"{self.kind} sends no response: status and after do not apply")
+        if self.kind == "slow" and (self.status is not None or self.after or self.delay <= 0):
+            raise ValueError("a slow fault behaves normally after its delay: give a delay, no status or after")
+        if self.body is not None and self.body_size is not None:
+            raise ValueError("give body or body_size, not both")
+        if self.body_size is not None and self.body_size < 0:
+            raise ValueError("body_size must not be negative")
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method.upper()) and (

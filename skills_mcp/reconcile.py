@@ -1,0 +1,72 @@
+"""Did an upload whose answer was lost land anyway? The Skills API has no idempotency key, so we look.
+
+Before a create, we note what exists (the skill's newest version, or the newest skills). After an
+unknown outcome, a candidate is anything newer than that note, with the folder's name; it is our
+upload only if its content zip holds exactly our files, byte for byte (where the content endpoint
+is missing, name and newness decide). So an earlier, identical publish is never mistaken for it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from .errors import APIError
+from .limits import MAX_UPLOAD_BYTES
+from .packaging import Package
+
+if TYPE_CHECKING:
+    from .api_client import SkillsAPI
+
+RECENT = 20  # how many of the newest versions or skills to look through
+
+
+async def latest_version(api: SkillsAPI, skill_id: str) -> str | None:
+    """The skill's newest version before our upload (this also fails fast on an unknown skill)."""
+    skill = await api.get_skill(skill_id)
+    latest = skill.get("latest_version") or skill.get("latest_version_id")
+    return str(latest) if latest else None
+
+
+async def newest_skills(api: SkillsAPI) -> set[str]:
+    listing = await api.list_skills(source="custom", limit=RECENT)
+    return {str(s["id"]) for s in listing.get("data") or []}
+
+
+async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before: str | None) -> dict[str, Any] | None:
+    from .api_client import version_ref
+
+    listing = await api.list_skill_versions(skill_id, limit=RECENT)
+    for version in listing.get("data") or []:  # newest first
+        ref = version_ref(version)
+        if before is not None and before in (ref, version.get("id")):
+            return None  # everything from here on existed before we uploaded
+        named = version.get("name", package.folder_name) == package.folder_name
+        if named and await _same_content(api, skill_id, ref, package):
+            return dict(version)
+    return None
+
+
+async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> dict[str, Any] | None:
+    listing = await api.list_skills(source="custom", limit=RECENT)
+    for skill in listing.get("data") or []:
+        if skill["id"] in before:
+            continue
+        latest = await api.get_skill_version(skill["id"], "latest")
+        if latest.get("name") == package.folder_name and await _same_content(
+            api, skill["id"], str(latest.get("version") or latest["id"]), package
+        ):
+            return dict(skill)
+    return None
+
+
+async def _same_content(api: SkillsAPI, skill_id: str, version: str, package: Package) -> bool:
+    with tempfile.TemporaryFile() as archive:
+        try:
+            await api.download_skill_version(skill_id, version, archive, max_bytes=2 * MAX_UPLOAD_BYTES)
+        except APIError:
+            return True  # no content endpoint here (e.g. some cloud deployments): name and newness decide
+        archive.seek(0)
+        return await anyio.to_thread.run_sync(package.same_content, archive)
