@@ -104,6 +104,9 @@ class _Walk:
         if not stat.S_ISREG(st.st_mode):
             self.scan.skipped.append(Skipped(relpath, "not a regular file (FIFO, socket or device); never opened"))
             return
+        if not os.access(entry.path, os.R_OK):  # found now, not halfway through an upload
+            self.scan.problems.append(_unreadable(relpath, PermissionError()))
+            return
         self.scan.files.append(SkillFile(relpath, Path(entry.path), st.st_size))
 
     def skipped(self, relpath: str, is_dir: bool, shown_as: str, via: str = "") -> bool:

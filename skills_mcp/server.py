@@ -21,6 +21,7 @@ from . import __version__, lifecycle, publisher
 from .api_client import SkillsAPI
 from .config import Settings
 from .errors import InvalidSkill, SkillsMcpError
+from .ignore import SECRET_REASON
 from .models import (
     Deleted,
     DeleteSkillResult,
@@ -223,7 +224,11 @@ async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated
     report = await publisher.validate(path, _allowed(ctx, roots))
     verdict = "ready to publish" if report.ok else f"{len(report.problems)} problem(s) to fix"
     summary = f"{report.name or path}: {verdict}; {len(report.files)} files, {report.total_bytes:,} bytes"
-    return _result(report, summary + (f", {len(report.left_out)} left out." if report.left_out else "."))
+    if report.left_out:
+        secrets = [e.path for e in report.left_out if e.reason.endswith(SECRET_REASON)]
+        summary += f", {len(report.left_out)} left out"
+        summary += f", among them secret-looking files: {', '.join(secrets)}" if secrets else ""
+    return _result(report, summary + ".")
 
 
 # --- reading --------------------------------------------------------------------------------------------
