@@ -65,8 +65,10 @@ async def download(
     """Fetch a version's zip and unpack it into destination/<name>, refusing anything unsafe."""
     folder, problems = resolve_allowed(destination, allowed, where="destination")
     problems = check_skill_id(skill_id) + check_version(version) + problems
-    if folder is not None and not folder.is_dir():
-        problems.append(Problem("destination", f"{folder} is not an existing folder.", "create it first."))
+    if folder is not None and not _is_dir(folder):
+        problems.append(
+            Problem("destination", f"{folder} is not an existing folder.", "pass a folder that exists, or create it.")
+        )
     _refuse(problems, "Nothing was downloaded")
     assert folder is not None
     # `latest` resolves only on get; the content endpoint needs a concrete version.
@@ -89,6 +91,13 @@ async def download(
         files=[FileEntry(path=f.path, size=f.size) for f in files],
         total_bytes=sum(f.size for f in files),
     )
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long: not a folder we can write to
+        return False
 
 
 def _refuse(problems: list[Problem], heading: str) -> None:

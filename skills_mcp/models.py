@@ -90,8 +90,8 @@ class ProblemEntry(BaseModel):
 
 class ValidationReport(BaseModel):
     ok: bool = Field(description="True when a publish would be attempted.")
-    folder: str | None = Field(description="The resolved skill folder.")
-    name: str | None = Field(description="The `name` from SKILL.md, when it could be read.")
+    folder: str | None = Field(None, description="The resolved skill folder, when the path could be resolved.")
+    name: str | None = Field(None, description="The `name` from SKILL.md, when it could be read.")
     problems: list[ProblemEntry]
     files: list[FileEntry] = Field(description="Exactly what would be uploaded, as <folder>/<path>.")
     total_bytes: int

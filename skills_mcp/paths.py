@@ -11,10 +11,9 @@ from .problems import Problem
 
 def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -> tuple[Path | None, list[Problem]]:
     """The real path of `raw` if it lies under one of `allowed`; otherwise the problem, and None."""
+    example = "~/skills/my-skill" if where == "path" else "~/skills"
     if not raw.strip():
-        return None, [
-            Problem(where, "is empty.", "pass the absolute path of the skill folder, e.g. ~/skills/my-skill.")
-        ]
+        return None, [Problem(where, "is empty.", f"pass an absolute folder path, e.g. {example}.")]
     if "\x00" in raw:
         return None, [Problem(where, "contains a NUL character.", "pass a plain folder path.")]
     expanded = Path(os.path.expanduser(raw.strip()))  # unlike Path.expanduser, never raises for ~nobody
@@ -23,16 +22,21 @@ def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -
             Problem(
                 where,
                 f"'{raw}' is relative; the server's working folder is not yours.",
-                "pass an absolute path or one starting with ~, e.g. ~/skills/my-skill.",
+                f"pass an absolute path or one starting with ~, e.g. {example}.",
             )
         ]
-    real = Path(os.path.realpath(expanded))
+    try:
+        real = Path(os.path.realpath(expanded))
+    except (OSError, ValueError) as exc:  # e.g. characters the file system cannot encode
+        return None, [Problem(where, f"'{raw}' cannot be resolved: {exc}.", "pass a plain folder path.")]
     if not any(real == root or real.is_relative_to(root) for root in allowed):
+        what = "the skill" if where == "path" else "it"
         return None, [
             Problem(
                 where,
                 f"{real} is outside the folders this server may read ({describe(allowed)}).",
-                "move the skill under one of them, or start the server with --allow-dir for its folder.",
+                f"use a folder under one of them (move {what} there), or start the server with --allow-dir "
+                "for its folder.",
             )
         ]
     return real, []

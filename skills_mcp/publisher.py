@@ -24,6 +24,8 @@ from .validation import SkillCheck, check_folder, check_skill_id
 # Listing skills to find one by name: the largest page every API version accepts.
 FIND_PAGE_SIZE = 100
 FIND_CONCURRENCY = 8
+# One lock per skill name, for the life of the process (a handful of names: no need to evict).
+_name_locks: dict[str, anyio.Lock] = {}
 
 
 async def validate(path: str, allowed: Sequence[Path]) -> ValidationReport:
@@ -70,7 +72,10 @@ async def publish_skill(
     """Add a version to the skill with this name, or create the skill when there is none."""
     reporter = reporter or Reporter()
     package = await _package(path, allowed, check_skill_id(skill_id) if skill_id is not None else [], reporter)
-    if skill_id is None:
+    if skill_id is not None:
+        return await _add_version(api, skill_id, package, reporter)
+    # Two calls at once for a new name must not both create it: find-or-create runs one at a time per name.
+    async with _name_locks.setdefault(package.folder_name, anyio.Lock()):
         matches = await find_skills_named(api, package.folder_name)
         if len(matches) > 1:
             ids = ", ".join(s["id"] for s in matches)
@@ -81,8 +86,11 @@ async def publish_skill(
         if not matches:
             await reporter.say(f"No skill is named '{package.folder_name}' yet; creating it.")
             return await _create_skill(api, package, None, reporter)
-        skill_id = matches[0]["id"]
-        await reporter.say(f"Adding a version to {skill_id}, the skill named '{package.folder_name}'.")
+        await reporter.say(f"Adding a version to {matches[0]['id']}, the skill named '{package.folder_name}'.")
+        return await _add_version(api, matches[0]["id"], package, reporter)
+
+
+async def _add_version(api: SkillsAPI, skill_id: str, package: Package, reporter: Reporter) -> PublishResult:
     version = await api.create_skill_version(skill_id, package, reporter)
     skill = await api.get_skill(skill_id)
     return PublishResult(
@@ -146,11 +154,11 @@ async def _package(path: str, allowed: Sequence[Path], earlier: list[Problem], r
 def _check_title(display_title: str | None) -> list[Problem]:
     if display_title is None:
         return []
-    if not display_title.strip() or len(display_title) > 255 or "\n" in display_title or "\r" in display_title:
+    if not display_title.strip() or len(display_title) > 255 or not display_title.isprintable():
         return [
             Problem(
                 "display_title",
-                "must be one line of 1 to 255 characters.",
+                "must be one line of 1 to 255 printable characters.",
                 "shorten it, or leave it out to use the SKILL.md name.",
             )
         ]

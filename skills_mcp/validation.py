@@ -60,8 +60,13 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     root, problems = resolve_allowed(raw_path, allowed)
     if root is None:
         return SkillCheck(name, None, None, None, problems)
-    if not root.exists():
+    try:
+        root.stat()
+    except FileNotFoundError:
         return SkillCheck(name, root, None, None, [Problem("path", f"{root} does not exist.", "check the path.")])
+    except OSError as exc:  # a name too long, a loop of links, no permission on a parent ...
+        problem = Problem("path", f"{root} cannot be read: {exc.strerror or exc}.", "check the path.")
+        return SkillCheck(name, root, None, None, [problem])
     if not root.is_dir():
         return SkillCheck(
             name,
