@@ -158,7 +158,8 @@ def test_path_outside_is_refused_naming_the_allowed_folders_and_never_scanned(
     assert (check.root, check.scan, check.frontmatter, check.ok) == (None, None, None, False)
     assert texts(check) == [
         f"path: {elsewhere / 'pdf-tools'} is outside the folders this server may read ({skills}, {other_allowed}). "
-        "Fix: use a folder under one of them (move the skill there), or start the server with --allow-dir for its folder."
+        "Fix: use a folder under one of them (move the skill there), "
+        "or start the server with --allow-dir for its folder."
     ]
 
 
