@@ -25,7 +25,7 @@ import anyio
 import anyio.to_thread
 import httpx2
 
-from . import __version__, reconcile
+from . import __version__, local, reconcile
 from .config import API_VERSION, Settings, api_key
 from .errors import APIError, APIUnreachable, SkillsMcpError
 from .packaging import Package, UploadStream
@@ -65,8 +65,10 @@ class SkillsAPI:
         if settings.beta:
             headers["anthropic-beta"] = settings.beta
         self.settings = settings
+        if settings.local_dir is not None and transport is None:
+            transport = local.transport(settings.local_dir)
         self._http = httpx2.AsyncClient(
-            base_url=settings.base_url,
+            base_url=local.LOCAL_BASE_URL if settings.local else settings.base_url,
             headers=headers,
             timeout=httpx2.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
             transport=transport,
@@ -192,7 +194,8 @@ class SkillsAPI:
                 reader.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx2.Request:
-        headers = {"authorization": f"Bearer {api_key()}", **kwargs.pop("headers", {})}
+        key = local.LOCAL_KEY if self.settings.local else api_key()
+        headers = {"authorization": f"Bearer {key}", **kwargs.pop("headers", {})}
         return self._http.build_request(method, path, headers=headers, **kwargs)
 
     async def _call(

@@ -1,4 +1,7 @@
-"""`skills-mcp`: parse options, send logs to stderr, serve MCP over stdio."""
+"""`skills-mcp`: the MCP server (stdio by default, or streamable HTTP), a CLI, and the local emulator.
+
+`skills-mcp` with no subcommand starts the stdio server, so existing client configs keep working.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,21 @@ import logging
 import os
 import sys
 
-from . import __version__
+from . import __version__, local
 from .errors import ConfigError
+
+DESCRIPTION = "Validate and publish local Agent Skills to the Anthropic Skills API: an MCP server and a CLI."
+EPILOG = """\
+Environment: ANTHROPIC_API_KEY (read when a call needs it), ANTHROPIC_BASE_URL, SKILLS_MCP_LOCAL=1,
+SKILLS_MCP_DATA_DIR, SKILLS_MCP_BETA, SKILLS_MCP_TIMEOUT, SKILLS_MCP_MAX_ATTEMPTS,
+SKILLS_MCP_CONNECT_TIMEOUT, SKILLS_MCP_READ_TIMEOUT, SKILLS_MCP_WRITE_TIMEOUT, SKILLS_MCP_HTTP_TOKEN.
+
+Examples:
+  skills-mcp --allow-dir ~/skills                     MCP server on stdio (what Claude Desktop runs)
+  skills-mcp --local publish examples/pdf-tools       try it: publish to the embedded emulator
+  skills-mcp publish ~/skills/pdf-tools --json        publish to the Anthropic API, JSON on stdout
+  skills-mcp emulator --data-dir ./emulator-data      a local Skills API on http://127.0.0.1:8765
+"""
 
 
 class RedactingFormatter(logging.Formatter):
@@ -20,62 +36,129 @@ class RedactingFormatter(logging.Formatter):
         return text.replace(key, "[redacted]") if len(key) >= 8 else text
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def common_options(suppress: bool) -> argparse.ArgumentParser:
+    """Options that work before or after a subcommand (defaults live on the top level only)."""
+    default = argparse.SUPPRESS if suppress else None
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("API options")
+    group.add_argument(
+        "--local",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="use the embedded emulator instead of the Anthropic API: no network, no key (also SKILLS_MCP_LOCAL=1)",
+    )
+    group.add_argument("--data-dir", metavar="DIR", default=default, help="where local mode keeps its data")
+    group.add_argument(
+        "--beta", metavar="HEADER", default=default, help="anthropic-beta value (default skills-2025-10-02; '' for GA)"
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=default,
+        help="time budget for the API work of one call, retries included (default 50)",
+    )
+    group.add_argument("--max-attempts", type=int, metavar="N", default=default, help="attempts per request (4)")
+    group.add_argument(
+        "--log-level", default=argparse.SUPPRESS if suppress else "INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .commands import add_subcommands
+
     parser = argparse.ArgumentParser(
         prog="skills-mcp",
-        description="MCP server that validates and publishes local Agent Skills to the Anthropic Skills API.",
-        epilog="Environment: ANTHROPIC_API_KEY (read when a tool runs), ANTHROPIC_BASE_URL, SKILLS_MCP_BETA, "
-        "SKILLS_MCP_TIMEOUT, SKILLS_MCP_MAX_ATTEMPTS, SKILLS_MCP_CONNECT_TIMEOUT, SKILLS_MCP_READ_TIMEOUT, "
-        "SKILLS_MCP_WRITE_TIMEOUT (seconds).",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common_options(suppress=False)],
     )
-    parser.add_argument(
+    parser.add_argument("--version", action="version", version=f"skills-mcp {__version__}")
+    server = parser.add_argument_group("MCP server options (no subcommand)")
+    server.add_argument(
         "--allow-dir",
         action="append",
         metavar="DIR",
         default=[],
-        help="a folder tools may read (repeatable). Default: the client's roots, else your home folder.",
+        help="a folder tools may read (repeatable); default: the client's roots, else your home folder",
     )
-    parser.add_argument(
-        "--beta",
-        metavar="HEADER",
-        default=None,
-        help="anthropic-beta header value (default: skills-2025-10-02; '' for the GA API).",
+    server.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
+    server.add_argument("--host", default="127.0.0.1", help="HTTP: address to listen on (default 127.0.0.1)")
+    server.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000)")
+    server.add_argument(
+        "--token", help="HTTP: bearer token clients must send (prefer SKILLS_MCP_HTTP_TOKEN); required off loopback"
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        default=None,
-        help="time budget for all the API work of one tool call, retries included (default 50; "
-        "Claude Desktop cuts calls at about 60).",
+    server.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME", help="HTTP: a Host name clients use"
     )
-    parser.add_argument(
-        "--max-attempts", type=int, metavar="N", default=None, help="attempts per request, first included (default 4)."
+
+    subcommands = parser.add_subparsers(title="subcommands (CLI)", dest="subcommand", metavar="COMMAND")
+    add_subcommands(subcommands, common_options(suppress=True))
+    emulator = subcommands.add_parser(
+        "emulator", help="Serve a local Skills API with its data on disk.", parents=[common_options(suppress=True)]
     )
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    parser.add_argument("--version", action="version", version=f"skills-mcp {__version__}")
-    return parser.parse_args(argv)
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8765)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    # Before anything else logs: stdout carries the protocol, so every log line goes to stderr.
+    args = build_parser().parse_args(argv)
+    # Before anything else logs: stdout carries the protocol (or a command's result), so logs go to stderr.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=args.log_level, handlers=[handler])
+    quiet_cli = args.subcommand not in (None, "emulator") and args.log_level == "INFO"
+    logging.basicConfig(level="WARNING" if quiet_cli else args.log_level, handlers=[handler])
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     logging.getLogger("httpcore2").setLevel(logging.WARNING)
 
-    from .config import Settings
-
     try:
-        settings = Settings.from_env(
-            allow_dirs=args.allow_dir, beta=args.beta, timeout=args.timeout, max_attempts=args.max_attempts
-        )
+        raise SystemExit(_dispatch(args))
+    except BrokenPipeError:  # `skills-mcp list | head`: the reader left; not an error worth a traceback
+        sys.stderr.close()
+        raise SystemExit(0) from None
     except ConfigError as exc:
         print(f"skills-mcp: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(5 if args.subcommand else 2) from None
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from .config import Settings
+
+    if args.subcommand == "emulator":
+        from .emulator.serve import run_emulator
+        from .local import data_dir
+
+        try:
+            run_emulator(args.host, args.port, data_dir(args.data_dir))
+        except OSError as exc:  # the port is taken, say
+            raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.") from None
+        return 0
+    settings = Settings.from_env(
+        allow_dirs=getattr(args, "allow_dir", None),
+        beta=args.beta,
+        timeout=args.timeout,
+        max_attempts=args.max_attempts,
+        local=args.local,
+        data_dir=args.data_dir,
+    )
+    if args.subcommand is not None:
+        from .commands import run
+
+        return run(args.command, settings, args)
 
     from .server import build_server
 
-    build_server(settings).run()
+    # Local mode opens its data folder now, so a bad one is a clear message, not a failed start-up.
+    transport = local.transport(settings.local_dir) if settings.local_dir is not None else None
+    server = build_server(settings, transport)
+    if args.transport == "stdio":
+        server.run()
+        return 0
+    from .http_transport import serve
+
+    token = args.token or os.environ.get("SKILLS_MCP_HTTP_TOKEN") or None
+    serve(server, args.host, args.port, token, args.allowed_host)
+    return 0

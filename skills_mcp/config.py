@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,11 @@ class Settings:
     allow_dirs: tuple[Path, ...] = ()  # empty: the client's roots, else the home folder
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    local_dir: Path | None = None  # local mode: the embedded emulator keeps its data here
+
+    @property
+    def local(self) -> bool:
+        return self.local_dir is not None
 
     @classmethod
     def from_env(
@@ -39,11 +45,15 @@ class Settings:
         beta: str | None = None,
         timeout: float | None = None,
         max_attempts: int | None = None,
+        local: bool = False,
+        data_dir: str | None = None,
     ) -> Settings:
-        """Options win over the environment (SKILLS_MCP_BETA, SKILLS_MCP_TIMEOUT, SKILLS_MCP_MAX_ATTEMPTS, ...)."""
+        """Options win over the environment (SKILLS_MCP_BETA, SKILLS_MCP_TIMEOUT, SKILLS_MCP_LOCAL, ...)."""
         beta_value = beta if beta is not None else os.environ.get("SKILLS_MCP_BETA", DEFAULT_BETA)
         defaults_t, defaults_r = Timeouts(), RetryPolicy()
+        local = local or os.environ.get("SKILLS_MCP_LOCAL", "").strip().lower() in ("1", "true", "yes", "on")
         return cls(
+            local_dir=_local_dir(data_dir) if local else None,
             base_url=(os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             beta=beta_value.strip() or None,
             allow_dirs=tuple(_allowed_dir(d) for d in allow_dirs or ()),
@@ -70,6 +80,12 @@ def api_key() -> str:
     return key
 
 
+def _local_dir(explicit: str | None) -> Path:
+    from .local import data_dir
+
+    return data_dir(explicit)
+
+
 def _number(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -84,7 +100,8 @@ def _number(name: str, default: float) -> float:
 
 
 def _allowed_dir(raw: str) -> Path:
+    """A folder that does not exist (yet) stays allowed, and empty: refusing to start would hide the reason."""
     path = Path(raw).expanduser()
     if not path.is_dir():
-        raise ConfigError(f"--allow-dir {raw}: no such folder. Pass an existing folder.")
-    return path.resolve()
+        logging.getLogger(__name__).warning("--allow-dir %s: no such folder; nothing can be read there yet.", raw)
+    return Path(os.path.realpath(path))

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlparse
 
+import httpx2
 from mcp import MCPDeprecationWarning
 from mcp.server.mcpserver import Context, ListRoots, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import __version__, lifecycle, publisher
+from . import __version__, lifecycle, local, publisher
 from .api_client import SkillsAPI
 from .config import Settings
 from .errors import InvalidSkill, SkillsMcpError
@@ -115,7 +116,12 @@ def _tool_call(ctx: State) -> Iterator[None]:
         with _api(ctx).budget():
             yield
     except SkillsMcpError as exc:
-        raise ToolError(str(exc)) from None
+        raise ToolError(_labelled(ctx, str(exc))) from None
+
+
+def _labelled(ctx: State, text: str) -> str:
+    """In local mode every answer says so, so nobody mistakes it for a real publish."""
+    return f"{local.LABEL} {text}" if ctx.request_context.lifespan_context.settings.local else text
 
 
 def _reporter(ctx: State) -> Reporter:
@@ -130,12 +136,12 @@ def _reporter(ctx: State) -> Reporter:
     return Reporter(progress=progress, note=note)
 
 
-def _result(model: BaseModel, summary: str) -> CallToolResult:
+def _result(ctx: State, model: BaseModel, summary: str) -> CallToolResult:
     """A one-line summary for people, and the JSON both as structured content and as text for older clients."""
     data = model.model_dump(mode="json", exclude_none=True)
     return CallToolResult(
         content=[
-            TextContent(type="text", text=summary),
+            TextContent(type="text", text=_labelled(ctx, summary)),
             TextContent(type="text", text=model.model_dump_json(exclude_none=True, indent=2)),
         ],
         structured_content=data,
@@ -179,7 +185,7 @@ async def publish_skill(
     with _tool_call(ctx):
         result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
-    return _result(result, f"{done} {result.skill.id}: {_describe(result.version)}.")
+    return _result(ctx, result, f"{done} {result.skill.id}: {_describe(result.version)}.")
 
 
 async def create_skill(
@@ -196,7 +202,7 @@ async def create_skill(
     """
     with _tool_call(ctx):
         result = await publisher.create_skill(_api(ctx), _allowed(ctx, roots), path, display_title, _reporter(ctx))
-    return _result(result, f"Created skill {result.skill.id}: {_describe(result.version)}.")
+    return _result(ctx, result, f"Created skill {result.skill.id}: {_describe(result.version)}.")
 
 
 async def create_skill_version(
@@ -212,7 +218,7 @@ async def create_skill_version(
     with _tool_call(ctx):
         version = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     result = SkillVersion.model_validate(version)
-    return _result(result, f"Published {_describe(result)} to skill {result.skill_id or skill_id}.")
+    return _result(ctx, result, f"Published {_describe(result)} to skill {result.skill_id or skill_id}.")
 
 
 async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated[CallToolResult, ValidationReport]:
@@ -228,7 +234,7 @@ async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated
         secrets = [e.path for e in report.left_out if e.reason.endswith(SECRET_REASON)]
         summary += f", {len(report.left_out)} left out"
         summary += f", among them secret-looking files: {', '.join(secrets)}" if secrets else ""
-    return _result(report, summary + ".")
+    return _result(ctx, report, summary + ".")
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -242,36 +248,49 @@ async def list_skills(
     ] = None,
     limit: Limit = 20,
     page: Page = None,
-) -> SkillPage:
+) -> Annotated[CallToolResult, SkillPage]:
     """List skills, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        return SkillPage.model_validate(await _api(ctx).list_skills(source=source, limit=limit, page=page))
+        listing = SkillPage.model_validate(await _api(ctx).list_skills(source=source, limit=limit, page=page))
+    return _result(ctx, listing, _page_summary(_count(len(listing.data), "skill"), listing.next_page))
 
 
-async def list_skill_versions(ctx: State, skill_id: SkillId, limit: Limit = 20, page: Page = None) -> SkillVersionPage:
-    """List a skill's versions, one page at a time; next_page is the cursor for the following page."""
+async def list_skill_versions(
+    ctx: State, skill_id: SkillId, limit: Limit = 20, page: Page = None
+) -> Annotated[CallToolResult, SkillVersionPage]:
+    """List a skill's versions, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
         _ids(skill_id)
         listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
-        return SkillVersionPage.model_validate(listing)
+    versions = SkillVersionPage.model_validate(listing)
+    return _result(
+        ctx, versions, _page_summary(f"{_count(len(versions.data), 'version')} of {skill_id}", versions.next_page)
+    )
 
 
-async def get_skill(ctx: State, skill_id: SkillId) -> Skill:
+async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, Skill]:
     """Get one skill: its title, source, and newest version."""
     with _tool_call(ctx):
         _ids(skill_id)
-        return Skill.model_validate(await _api(ctx).get_skill(skill_id))
+        skill = Skill.model_validate(await _api(ctx).get_skill(skill_id))
+    latest = skill.latest_version or skill.latest_version_id or "none"
+    return _result(
+        ctx,
+        skill,
+        f"Skill {skill.id} ({skill.display_title or skill.display_name or 'untitled'}); newest version {latest}.",
+    )
 
 
 async def get_skill_version(
     ctx: State,
     skill_id: SkillId,
     version: Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")],
-) -> SkillVersion:
+) -> Annotated[CallToolResult, SkillVersion]:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
     with _tool_call(ctx):
         _ids(skill_id, version)
-        return SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
+        found = SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
+    return _result(ctx, found, f"{_describe(found)} of skill {found.skill_id or skill_id}, made {found.created_at}.")
 
 
 async def download_skill_version(
@@ -294,17 +313,19 @@ async def download_skill_version(
             _api(ctx), _allowed(ctx, roots), skill_id, version, destination,
             overwrite=overwrite, reporter=_reporter(ctx),
         )  # fmt: skip
-    return _result(result, f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}.")
+    summary = f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}."
+    return _result(ctx, result, summary)
 
 
 # --- deleting -------------------------------------------------------------------------------------------
 
 
-async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Deleted:
+async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Annotated[CallToolResult, Deleted]:
     """Delete one version of a skill. This cannot be undone."""
     with _tool_call(ctx):
         _ids(skill_id, version)
-        return Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
+        deleted = Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
+    return _result(ctx, deleted, f"Deleted version {deleted.id} of skill {skill_id}.")
 
 
 async def delete_skill(
@@ -313,10 +334,21 @@ async def delete_skill(
     delete_versions: Annotated[
         bool, Field(description="Delete every version first (all pages), then the skill. Cannot be undone.")
     ] = False,
-) -> DeleteSkillResult:
+) -> Annotated[CallToolResult, DeleteSkillResult]:
     """Delete a skill. A skill that still has versions is refused unless delete_versions is true."""
     with _tool_call(ctx):
-        return await lifecycle.delete_skill(_api(ctx), skill_id, delete_versions=delete_versions)
+        result = await lifecycle.delete_skill(_api(ctx), skill_id, delete_versions=delete_versions)
+    versions = f" and its {len(result.deleted_versions)} versions" if result.deleted_versions else ""
+    return _result(ctx, result, f"Deleted skill {skill_id}{versions}.")
+
+
+def _page_summary(what: str, next_page: str | None) -> str:
+    more = f"; more with page={next_page}" if next_page else "; that is all"
+    return f"{what} on this page{more}."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _describe(version: SkillVersion) -> str:
@@ -345,10 +377,10 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
 ]  # fmt: skip
 
 
-def build_server(settings: Settings) -> MCPServer:
+def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> MCPServer:
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[AppState]:
-        api = SkillsAPI(settings)
+        api = SkillsAPI(settings, transport=transport)
         try:
             yield AppState(api, settings)
         finally:

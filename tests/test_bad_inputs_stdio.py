@@ -147,7 +147,7 @@ CASES: dict[str, tuple[str, Build, list[str]]] = {
     "create outside allowed": ("create_skill", publish(lambda w: "/etc"), ["path: /etc " + OUTSIDE]),
     "create missing folder": ("create_skill", publish(missing), ["does not exist"]),
     "create no SKILL.md": ("create_skill", publish(no_skill_md), ["SKILL.md: is missing"]),
-    "create title empty": ("create_skill", titled(""), ["display_title: must be one line of 1 to 255 printable characters"]),
+    "create title empty": ("create_skill", titled(""), ["display_title: must be one line of 1 to 255 printable"]),
     "create title blank": ("create_skill", titled("   "), ["display_title: must be one line"]),
     "create title 256 chars": ("create_skill", titled("t" * 256), ["display_title: must be one line"]),
     "create title newline": ("create_skill", titled("PDF\ntools"), ["display_title: must be one line"]),

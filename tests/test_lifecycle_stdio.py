@@ -234,3 +234,29 @@ def test_validate_skill_is_a_dry_run(api: Emulator, mcp: McpSession, workdir: Pa
     assert bad["ok"] is False
     assert {p["where"] for p in bad["problems"]} == {"SKILL.md: name", "SKILL.md: description"}
     assert api.state.requests == []  # never contacted the API
+
+
+def test_local_mode_needs_no_key_and_labels_every_result(workdir: Path, tmp_path: Path) -> None:
+    import os
+
+    from conftest import McpSession
+
+    folder = write_skill(workdir)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SKILLS_MCP_LOCAL": "1",
+           "SKILLS_MCP_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    session = McpSession(["--allow-dir", str(workdir)], env, tmp_path / "stderr.log")
+    try:
+        results = [
+            session.call("publish_skill", {"path": str(folder)}),
+            session.call("list_skills", {}),
+            session.call("get_skill", {"skill_id": "skill_missing"}),
+        ]
+    finally:
+        session.close()
+    assert [r.is_error for r in results] == [False, False, True]
+    for result in results:  # errors carry the SDK's "Error executing tool <name>: " first
+        text = result.content[0].text  # type: ignore[union-attr]
+        assert text.removeprefix("Error executing tool get_skill: ").startswith(
+            "[LOCAL EMULATOR, not the Anthropic API]"
+        )
+    assert (tmp_path / "data").is_dir()

@@ -1,11 +1,22 @@
-"""A local, in-process emulator of the Anthropic Skills API, for tests and offline demos.
+"""A local emulator of the Anthropic Skills API: in-process for tests, or served (`run_emulator`) with its
+skills kept in a folder, for offline use.
 
 Nothing in the package imports it at startup: only tests and explicit requests do.
 """
 
 from .app import EmulatorState, RecordedRequest, create_app
 from .faults import Fault
-from .serve import serve_in_thread
+from .persist import DataDirError
+from .serve import run_emulator, serve_in_thread
 from .store import EmulatorError
 
-__all__ = ["EmulatorError", "EmulatorState", "Fault", "RecordedRequest", "create_app", "serve_in_thread"]
+__all__ = [
+    "DataDirError",
+    "EmulatorError",
+    "EmulatorState",
+    "Fault",
+    "RecordedRequest",
+    "create_app",
+    "run_emulator",
+    "serve_in_thread",
+]

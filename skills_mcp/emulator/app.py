@@ -14,6 +14,7 @@ import socket
 import struct
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from starlette.applications import Starlette
@@ -25,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from .faults import Fault, FaultQueue
+from .persist import DiskStore
 from .store import EmulatorError, SkillRecord, Store, VersionRecord, bad_request, new_id, zip_version
 
 BETA = "skills-2025-10-02"
@@ -72,11 +74,18 @@ class RecordedRequest:
 
 
 class EmulatorState:
-    """Everything a test may inspect or script. `api_keys` empty: any non-empty key is accepted."""
+    """Everything a test may inspect or script. `api_keys` empty: any non-empty key is accepted.
 
-    def __init__(self, api_keys: Iterable[str] = ()) -> None:
+    `data_dir` None keeps skills in memory, gone with the process; a folder keeps them there, shared
+    with any other emulator (process) given the same folder (see persist.py). `record` keeps every
+    request (uploads included) in `requests` for tests to inspect; a long-running emulator turns it off.
+    """
+
+    def __init__(self, api_keys: Iterable[str] = (), data_dir: Path | None = None, *, record: bool = True) -> None:
         self.api_keys = set(api_keys)
-        self.store = Store()
+        self.data_dir = data_dir
+        self.record = record
+        self.store: Store = Store() if data_dir is None else DiskStore(data_dir)
         self.requests: list[RecordedRequest] = []
         self.faults = FaultQueue()
         # Answer at most this many items per page whatever `limit` asks, as a server may: clients must follow
@@ -87,7 +96,11 @@ class EmulatorState:
         return [r for r in self.requests if r.files]
 
     def reset(self) -> None:
-        self.store = Store()
+        """Back to a fresh emulator; with a `data_dir`, that deletes every skill stored there."""
+        if self.data_dir is None:
+            self.store = Store()
+        else:
+            self.store.clear()
         self.page_cap = None
         self.requests.clear()
         self.faults.clear()
@@ -124,7 +137,8 @@ def create_app(state: EmulatorState | None = None) -> Starlette:
             request.url.query,
             {k: REDACTED if k in _SECRET_HEADERS else v for k, v in request.headers.items()},
         )
-        emulator.requests.append(record)
+        if emulator.record:
+            emulator.requests.append(record)
         # Taken before the body is read, so "the next request" means the next to arrive, even when
         # a slower upload that came first is still streaming in.
         fault = emulator.faults.take(request.method, request.url.path)

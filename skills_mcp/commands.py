@@ -1,0 +1,201 @@
+"""The CLI's subcommands: the same publisher, lifecycle and API client as the MCP tools, for scripts and CI.
+
+Exit codes: 0 done; 1 refused (invalid skill or arguments, nothing sent); 3 the API answered with
+an error; 4 the API could not be reached in time; 5 configuration (e.g. no API key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+from pydantic import BaseModel
+
+from . import lifecycle, local, publisher
+from .api_client import SkillsAPI
+from .config import Settings
+from .errors import APIError, APIUnreachable, ConfigError, InvalidSkill, SkillsMcpError
+from .models import Deleted, PublishResult, Skill, SkillPage, SkillVersion, SkillVersionPage, ValidationReport
+from .reporting import Reporter
+from .validation import check_skill_id, check_version
+
+EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 3, 4, 5
+
+Command = Callable[[SkillsAPI, argparse.Namespace], Awaitable[tuple[BaseModel, str]]]
+
+
+def add_subcommands(
+    parsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    def sub(name: str, help_text: str, command: Command) -> argparse.ArgumentParser:
+        parser = parsers.add_parser(name, help=help_text, description=help_text, parents=[common])
+        parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+        parser.set_defaults(command=command)
+        return parser
+
+    p = sub("publish", "Publish a skill folder: a new version of the skill with its name, or a new skill.", _publish)
+    p.add_argument("path", help="the skill folder (holding SKILL.md)")
+    p.add_argument("--skill-id", help="add the version to this skill instead of finding it by name")
+
+    p = sub("validate", "Check a skill folder and list what would be uploaded; never contacts the API.", _validate)
+    p.add_argument("path", help="the skill folder (holding SKILL.md)")
+
+    p = sub("list", "List skills, newest first.", _list)
+    p.add_argument("--source", choices=["custom", "anthropic"])
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--page", help="the next_page cursor from the previous call")
+
+    p = sub("versions", "List a skill's versions, newest first.", _versions)
+    p.add_argument("skill_id")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--page", help="the next_page cursor from the previous call")
+
+    p = sub("get", "Show a skill, or one of its versions ('latest' for the newest).", _get)
+    p.add_argument("skill_id")
+    p.add_argument("version", nargs="?")
+
+    p = sub("download", "Download a version into DEST/<skill name>/.", _download)
+    p.add_argument("skill_id")
+    p.add_argument("version", help="a version, or 'latest'")
+    p.add_argument("dest", help="an existing folder")
+    p.add_argument("--overwrite", action="store_true", help="replace DEST/<skill name> if it exists")
+
+    p = sub("delete", "Delete a skill version, or a skill (--all-versions deletes its versions first).", _delete)
+    p.add_argument("skill_id")
+    p.add_argument("version", nargs="?", help="delete only this version")
+    p.add_argument("--all-versions", action="store_true", help="delete every version, then the skill")
+
+
+def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
+    """Run one subcommand; the result goes to stdout, everything else to stderr."""
+
+    async def main() -> tuple[BaseModel, str]:
+        api = SkillsAPI(settings)
+        try:
+            with api.budget():
+                return await command(api, args)
+        finally:
+            await api.aclose()
+
+    label = f"{local.LABEL} " if settings.local else ""
+    try:
+        model, summary = anyio.run(main)
+    except SkillsMcpError as exc:
+        print(f"skills-mcp: {label}{exc}", file=sys.stderr)
+        return _exit_code(exc)
+    if args.json:
+        data = model.model_dump(mode="json", exclude_none=True)
+        print(json.dumps({"local_emulator": True, **data} if settings.local else data, indent=2))
+    else:
+        print(f"{label}{summary}")
+        if isinstance(model, PublishResult):
+            print(model.version.model_dump_json(exclude_none=True, indent=2))
+    if isinstance(model, ValidationReport) and not model.ok:
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def _exit_code(exc: SkillsMcpError) -> int:
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG
+    if isinstance(exc, APIError):
+        return EXIT_API
+    if isinstance(exc, APIUnreachable):
+        return EXIT_UNREACHABLE
+    return EXIT_REFUSED
+
+
+def _here(path: str) -> tuple[str, list[Path]]:
+    """On the command line the user's own paths are fine: relative to the working folder, anywhere."""
+    absolute = Path(path).expanduser().absolute()
+    return str(absolute), [Path(absolute.anchor)]
+
+
+def _reporter() -> Reporter:
+    async def note(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    if not sys.stderr.isatty():
+        return Reporter(note=note)
+
+    async def progress(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        end = "\n" if done >= total else ""
+        print(f"\r  {share:6.1%}  {done / 1e6:,.1f} of {total / 1e6:,.1f} MB", end=end, file=sys.stderr, flush=True)
+
+    return Reporter(progress=progress, note=note)
+
+
+def _ids(skill_id: str, version: str | None = None) -> None:
+    problems = check_skill_id(skill_id) + (check_version(version) if version is not None else [])
+    if problems:
+        raise InvalidSkill(problems, heading="Nothing was sent")
+
+
+async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    path, allowed = _here(args.path)
+    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
+    done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
+    return (
+        result,
+        f"{done} {result.skill.id}: {result.version.name} version {result.version.version or result.version.id}.",
+    )
+
+
+async def _validate(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    path, allowed = _here(args.path)
+    report = await publisher.validate(path, allowed)
+    if report.ok:
+        return report, f"{report.name}: ready to publish; {len(report.files)} files, {report.total_bytes:,} bytes."
+    lines = [f"{report.name or path}: {len(report.problems)} problem(s):"]
+    lines += [f"  {p.where}: {p.message} Fix: {p.fix}" for p in report.problems]
+    return report, "\n".join(lines)
+
+
+async def _list(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    page = SkillPage.model_validate(await api.list_skills(source=args.source, limit=args.limit, page=args.page))
+    lines = [f"{s.id}  {s.display_title or s.display_name or ''}  latest {s.latest_version or s.latest_version_id}"
+             for s in page.data]  # fmt: skip
+    lines.append(f"next page: {page.next_page}" if page.next_page else f"{len(page.data)} skill(s); no more pages.")
+    return page, "\n".join(lines)
+
+
+async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    _ids(args.skill_id)
+    listing = await api.list_skill_versions(args.skill_id, limit=args.limit, page=args.page)
+    page = SkillVersionPage.model_validate(listing)
+    lines = [f"{v.version or v.id}  {v.name}  {v.created_at}" for v in page.data]
+    lines.append(f"next page: {page.next_page}" if page.next_page else f"{len(page.data)} version(s); no more pages.")
+    return page, "\n".join(lines)
+
+
+async def _get(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    _ids(args.skill_id, args.version)
+    if args.version is None:
+        skill = Skill.model_validate(await api.get_skill(args.skill_id))
+        return skill, skill.model_dump_json(exclude_none=True, indent=2)
+    version = SkillVersion.model_validate(await api.get_skill_version(args.skill_id, args.version))
+    return version, version.model_dump_json(exclude_none=True, indent=2)
+
+
+async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    dest, allowed = _here(args.dest)
+    result = await lifecycle.download(
+        api, allowed, args.skill_id, args.version, dest, overwrite=args.overwrite, reporter=_reporter()
+    )
+    return result, f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}."
+
+
+async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    if args.version is not None:
+        _ids(args.skill_id, args.version)
+        deleted = Deleted.model_validate(await api.delete_skill_version(args.skill_id, args.version))
+        return deleted, f"Deleted version {deleted.id} of skill {args.skill_id}."
+    result = await lifecycle.delete_skill(api, args.skill_id, delete_versions=args.all_versions)
+    return result, f"Deleted skill {args.skill_id}" + (
+        f" and its {len(result.deleted_versions)} versions." if result.deleted_versions else "."
+    )
