@@ -57,26 +57,40 @@ class _Failure:
 
 
 class SkillsAPI:
-    """One instance per server process: made at start-up, closed at shutdown, shared by every tool call."""
+    """One instance per server process, shared by every tool call and closed at shutdown.
+
+    Its httpx2 client (one connection pool) is made on first use: building the TLS context costs about
+    50 ms, which would otherwise delay every cold start, also of servers that never make a call.
+    """
 
     def __init__(self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
-        t = settings.timeouts
-        headers = {"anthropic-version": API_VERSION, "accept": "application/json", "user-agent": USER_AGENT}
-        if settings.beta:
-            headers["anthropic-beta"] = settings.beta
         self.settings = settings
         if settings.local_dir is not None and transport is None:
             transport = local.transport(settings.local_dir)
-        self._http = httpx2.AsyncClient(
-            base_url=local.LOCAL_BASE_URL if settings.local else settings.base_url,
-            headers=headers,
-            timeout=httpx2.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._transport = transport
+        self._client: httpx2.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx2.AsyncClient:
+        if self._client is None:
+            t = self.settings.timeouts
+            headers = {"anthropic-version": API_VERSION, "accept": "application/json", "user-agent": USER_AGENT}
+            if self.settings.beta:
+                headers["anthropic-beta"] = self.settings.beta
+            self._client = httpx2.AsyncClient(
+                base_url=local.LOCAL_BASE_URL if self.settings.local else self.settings.base_url,
+                headers=headers,
+                timeout=httpx2.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
+                transport=self._transport,
+                follow_redirects=False,
+            )
+        return self._client
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+        elif self._transport is not None:
+            await self._transport.aclose()
 
     @contextmanager
     def budget(self) -> Iterator[None]:
@@ -92,8 +106,15 @@ class SkillsAPI:
 
     # --- endpoints ---------------------------------------------------------------------------------------
 
-    async def create_skill_version(self, skill_id: str, package: Package, reporter: Reporter = QUIET) -> dict[str, Any]:
-        before = await reconcile.latest_version(self, skill_id)
+    async def create_skill_version(
+        self, skill_id: str, package: Package, reporter: Reporter = QUIET, *, skill: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """`skill`: the skill as just read, if the caller has it; else it is read here first.
+
+        What it says the newest version is before the upload is how an upload with a lost answer is
+        told apart from an earlier, identical one (and an unknown skill fails before any bytes are sent).
+        """
+        before = reconcile.latest_version(skill if skill is not None else await self.get_skill(skill_id))
 
         async def landed() -> dict[str, Any] | None:
             return await reconcile.landed_version(self, skill_id, package, before)

@@ -11,21 +11,29 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 from pydantic import BaseModel
 
-from . import lifecycle, local, publisher
-from .api_client import SkillsAPI
+from . import local
 from .config import Settings
 from .errors import APIError, APIUnreachable, ConfigError, InvalidSkill, SkillsMcpError
+from .lazy import lazy_module
 from .models import Deleted, PublishResult, Skill, SkillPage, SkillVersion, SkillVersionPage, ValidationReport
 from .reporting import Reporter
-from .validation import check_skill_id, check_version
+
+if TYPE_CHECKING:
+    from . import api_client, lifecycle, publisher, validation
+    from .api_client import SkillsAPI
+else:  # this module is imported to build the parser, also when only the server is started
+    api_client, lifecycle, publisher, validation = map(
+        lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher", "skills_mcp.validation"]
+    )
 
 EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 3, 4, 5
 
-Command = Callable[[SkillsAPI, argparse.Namespace], Awaitable[tuple[BaseModel, str]]]
+Command = Callable[["SkillsAPI", argparse.Namespace], Awaitable[tuple[BaseModel, str]]]
 
 
 def add_subcommands(
@@ -74,7 +82,7 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
     """Run one subcommand; the result goes to stdout, everything else to stderr."""
 
     async def main() -> tuple[BaseModel, str]:
-        api = SkillsAPI(settings)
+        api = api_client.SkillsAPI(settings)
         try:
             with api.budget():
                 return await command(api, args)
@@ -131,7 +139,7 @@ def _reporter() -> Reporter:
 
 
 def _ids(skill_id: str, version: str | None = None) -> None:
-    problems = check_skill_id(skill_id) + (check_version(version) if version is not None else [])
+    problems = validation.check_skill_id(skill_id) + (validation.check_version(version) if version is not None else [])
     if problems:
         raise InvalidSkill(problems, heading="Nothing was sent")
 

@@ -64,8 +64,12 @@ class _Walk:
     def run(self) -> None:
         self.folders.append((self.root_real, ""))
         while self.folders or self.linked_folders:
-            directory, prefix = self.folders.pop() if self.folders else self.linked_folders.pop()
-            real = os.path.realpath(directory)
+            if self.folders:
+                directory, prefix = self.folders.pop()
+                real = directory  # reached through real folders only, so already a real path
+            else:
+                directory, prefix = self.linked_folders.pop()
+                real = os.path.realpath(directory)
             if real in self.visited:
                 self.scan.skipped.append(Skipped(prefix, "symlink to a folder already included"))
                 continue

@@ -10,15 +10,15 @@ import anyio.to_thread
 
 from .api_client import SkillsAPI, version_ref
 from .errors import InvalidSkill, SkillsMcpError
+from .limits import MAX_UPLOAD_BYTES
 from .models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
 from .paths import resolve_allowed
 from .problems import Problem
 from .reporting import QUIET, Reporter
-from .unpack import MAX_UNPACKED_BYTES, unpack_skill_zip
 from .validation import check_skill_id, check_version
 
-# A content zip is compressed; anything larger than the unpacked cap is not a skill.
-MAX_ARCHIVE_BYTES = MAX_UNPACKED_BYTES
+# A content zip is compressed; one much larger than an upload may be is not a skill.
+MAX_ARCHIVE_BYTES = 4 * MAX_UPLOAD_BYTES
 
 
 async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool = False) -> DeleteSkillResult:
@@ -83,6 +83,8 @@ async def download(
     with tempfile.TemporaryFile() as archive:
         await api.download_skill_version(skill_id, ref, archive, max_bytes=MAX_ARCHIVE_BYTES, reporter=reporter)
         archive.seek(0)
+        from .unpack import unpack_skill_zip  # deferred: only downloads need it
+
         files = await anyio.to_thread.run_sync(lambda: unpack_skill_zip(archive, name, folder, overwrite=overwrite))
     return DownloadResult(
         skill_id=skill_id,

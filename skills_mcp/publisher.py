@@ -87,14 +87,25 @@ async def publish_skill(
             await reporter.say(f"No skill is named '{package.folder_name}' yet; creating it.")
             return await _create_skill(api, package, None, reporter)
         await reporter.say(f"Adding a version to {matches[0]['id']}, the skill named '{package.folder_name}'.")
-        return await _add_version(api, matches[0]["id"], package, reporter)
+        return await _add_version(api, matches[0]["id"], package, reporter, skill=matches[0])
 
 
-async def _add_version(api: SkillsAPI, skill_id: str, package: Package, reporter: Reporter) -> PublishResult:
-    version = await api.create_skill_version(skill_id, package, reporter)
-    skill = await api.get_skill(skill_id)
+async def _add_version(
+    api: SkillsAPI, skill_id: str, package: Package, reporter: Reporter, skill: dict[str, Any] | None = None
+) -> PublishResult:
+    """One read of the skill before (`skill`, when the caller has it) and none after: its newest version
+    is now the one just made, so the result shows it without asking again."""
+    skill = skill if skill is not None else await api.get_skill(skill_id)
+    version = await api.create_skill_version(skill_id, package, reporter, skill=skill)
+    now = {"updated_at": version.get("created_at") or skill.get("updated_at")}
+    if "latest_version" in skill:
+        now["latest_version"] = version.get("version")
+    if "latest_version_id" in skill:
+        now["latest_version_id"] = version.get("id")
     return PublishResult(
-        action="created_version", skill=Skill.model_validate(skill), version=SkillVersion.model_validate(version)
+        action="created_version",
+        skill=Skill.model_validate({**skill, **now}),
+        version=SkillVersion.model_validate(version),
     )
 
 

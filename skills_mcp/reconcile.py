@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 RECENT = 20  # how many of the newest versions or skills to look through
 
 
-async def latest_version(api: SkillsAPI, skill_id: str) -> str | None:
-    """The skill's newest version before our upload (this also fails fast on an unknown skill)."""
-    skill = await api.get_skill(skill_id)
+def latest_version(skill: dict[str, Any]) -> str | None:
+    """The skill's newest version, in the beta or the GA shape."""
     latest = skill.get("latest_version") or skill.get("latest_version_id")
     return str(latest) if latest else None
 
