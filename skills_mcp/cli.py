@@ -65,9 +65,12 @@ def common_options(suppress: bool) -> argparse.ArgumentParser:
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .commands import add_subcommands
+SUBCOMMANDS = ("publish", "validate", "list", "versions", "get", "download", "delete", "emulator")
 
+
+def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
+    """The full parser; without subcommands (a plain server start, which every client launch is), the
+    subcommands' parsers and the modules behind them are not built at all."""
     parser = argparse.ArgumentParser(
         prog="skills-mcp",
         description=DESCRIPTION,
@@ -94,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--allowed-host", action="append", default=[], metavar="NAME", help="HTTP: a Host name clients use"
     )
 
+    if not with_subcommands:
+        parser.set_defaults(subcommand=None)
+        return parser
+    from .commands import add_subcommands
+
     subcommands = parser.add_subparsers(title="subcommands (CLI)", dest="subcommand", metavar="COMMAND")
     add_subcommands(subcommands, common_options(suppress=True))
     emulator = subcommands.add_parser(
@@ -105,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    full = any(w in SUBCOMMANDS or w in ("-h", "--help") for w in words)
+    args = build_parser(with_subcommands=full).parse_args(argv)
     # Before anything else logs: stdout carries the protocol (or a command's result), so logs go to stderr.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))

@@ -110,3 +110,12 @@ def test_help_reads_well() -> None:
 def test_python_dash_m_is_the_same_program() -> None:
     result = subprocess.run([sys.executable, "-m", "skills_mcp", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("skills-mcp ")
+
+
+def test_the_fast_start_path_knows_every_subcommand() -> None:
+    import argparse
+
+    from skills_mcp.cli import SUBCOMMANDS, build_parser
+
+    [subparsers] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(subparsers.choices) == set(SUBCOMMANDS)
