@@ -56,11 +56,14 @@ def main() -> None:
             spawn_until_tools_listed(command)
         times = interleave({k: (lambda c=c: spawn_until_tools_listed(c)) for k, c in contenders.items()}, args.rounds)
     floor = median(times["minimal MCPServer"])
-    rows = [(name, f"{median(t):.3f} s", f"{min(t):.3f} s", f"{median(t) / floor:.2f} x") for name, t in times.items()]
+    rows = [(name, f"{median(t):.3f} s", f"{min(t):.3f} s", f"{median(t) / floor:.3f} x") for name, t in times.items()]
     print(table(f"Cold start, spawn to tools/list answered ({args.rounds} rounds, {machine()})", rows,
                 ("server", "median", "best", "vs minimal")))  # fmt: skip
-    ratio = median(times["skills-mcp"]) / floor
-    print(f"\ntarget: cold start <= 1.05 x minimal MCPServer: {ratio:.2f} x -> {'PASS' if ratio <= 1.05 else 'FAIL'}")
+    # Each round runs both back to back, so the ratio within a round cancels the machine's slow spells.
+    paired = median([a / b for a, b in zip(times["skills-mcp"], times["minimal MCPServer"], strict=True)])
+    print(f"\nper-round ratio, median: {paired:.3f} x")
+    print(f"target: cold start <= 1.05 x minimal MCPServer (per-round median): {paired:.3f} x -> "
+          f"{'PASS' if paired <= 1.05 else 'FAIL'}")  # fmt: skip
 
 
 if __name__ == "__main__":

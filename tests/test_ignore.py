@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skills_mcp.ignore import IgnoreRules
 
@@ -135,3 +137,23 @@ def test_for_folder_ignores_a_skillignore_directory(tmp_path: Path) -> None:
 def test_for_folder_tolerates_non_utf8(tmp_path: Path) -> None:
     (tmp_path / ".skillignore").write_bytes(b"caf\xe9/\n*.tmp\n")
     assert IgnoreRules.for_folder(tmp_path).reason("a.tmp") == ".skillignore line 2: *.tmp"
+
+
+SAMPLE_LINES = ["*.log", "!keep.log", "build/", "/top.txt", "docs/**/*.md", "!docs/README.md", "a?c", "[ab]*.tmp",
+                "**/cache", ".env.*", "!.env.example", "x/y/"]  # fmt: skip
+SEGMENTS = ["a", "abc", "b.tmp", "build", "cache", "docs", "README.md", "keep.log", "x.log", "top.txt", "y", "x",
+            ".env", ".env.local", ".env.example", ".git", "node_modules", "id_rsa", "k.pem", "__pycache__",
+            "m.pyc"]  # fmt: skip
+
+
+@given(
+    st.lists(st.sampled_from(SAMPLE_LINES), max_size=6),
+    st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_the_fast_precheck_never_changes_an_answer(lines: list[str], segments: list[str], is_dir: bool) -> None:
+    rules = IgnoreRules(lines)
+    path = "/".join(segments)
+    exact = rules._spec.check_file(path + "/" if is_dir else path)  # the spec alone, no precheck
+    expected = rules._reasons[exact.index] if exact.include and exact.index is not None else None
+    assert rules.reason(path, is_dir=is_dir) == expected
