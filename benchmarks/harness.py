@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# BENCH_QUICK=1: every script runs once, small, to show it still works (the test suite does this).
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+
 SHAPES = {  # name: (files, total bytes)
     "small": (10, 50_000),
     "medium": (200, 5_000_000),

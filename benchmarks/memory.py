@@ -19,10 +19,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.harness import SHAPES, emulator, machine, make_skill, median, table
+from benchmarks.harness import QUICK, SHAPES, emulator, machine, make_skill, median, table
 
 BETAS = ["skills-2025-10-02"]
-ROUNDS = 3
+ROUNDS = 1 if QUICK else 3
 TARGET_MB = 10.0
 CONTENDERS = ("skills-mcp", "sdk-sync", "sdk-async")
 
@@ -111,7 +111,7 @@ def run(*args: str) -> list[str]:
 
 
 def main() -> None:
-    files, total = SHAPES["large"]
+    files, total = SHAPES["medium" if QUICK else "large"]
     with tempfile.TemporaryDirectory() as tmp, emulator() as url:
         root = Path(tmp).resolve()
         small = make_skill(root, "bench-small", *SHAPES["small"])

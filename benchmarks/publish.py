@@ -26,7 +26,7 @@ from anthropic.lib import files_from_dir
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
 
-from benchmarks.harness import SHAPES, emulator, interleave, machine, make_skill, median, table
+from benchmarks.harness import QUICK, SHAPES, emulator, interleave, machine, make_skill, median, table
 from skills_mcp import publisher
 from skills_mcp.api_client import SkillsAPI
 from skills_mcp.config import Settings
@@ -106,6 +106,7 @@ def main() -> None:
     parser.add_argument("--rounds-scale", type=float, default=1.0)
     parser.add_argument("--quick", action="store_true", help="one round of the small skill: a smoke test")
     args = parser.parse_args()
+    args.quick = args.quick or QUICK
     shapes = {"small": SHAPES["small"]} if args.quick else SHAPES
     os.environ["ANTHROPIC_API_KEY"] = KEY
     rows: dict[str, list[tuple[str, ...]]] = {"in-process": [], "tool call": []}

@@ -18,13 +18,13 @@ from pathlib import Path
 import anyio
 from mcp import Client, StdioServerParameters
 
-from benchmarks.harness import interleave, machine, median, table
+from benchmarks.harness import QUICK, interleave, machine, median, table
 from skills_mcp.validation import check_folder
 
-FILES = 10_000
+FILES = 500 if QUICK else 10_000
 PER_FOLDER = 100
-ROUNDS = 7
-CALLS = 3
+ROUNDS = 1 if QUICK else 7
+CALLS = 1 if QUICK else 3
 TARGET_S = 1.0
 
 
