@@ -115,7 +115,9 @@ def main() -> None:
         os.environ["ANTHROPIC_BASE_URL"] = url
         env = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": url, "PATH": os.environ.get("PATH", ""),
                "PYTHONPATH": str(Path(__file__).parents[1])}  # fmt: skip
-        server = StdioServerParameters(command=sys.executable, args=["-m", "skills_mcp", "--allow-dir", tmp], env=env)
+        server = StdioServerParameters(
+            command=sys.executable, args=["-m", "skills_mcp", "--allow-dir", tmp, "--log-level", "WARNING"], env=env
+        )
         base = StdioServerParameters(command=sys.executable, args=["-m", "benchmarks.sdk_tool_server"], env=env)
         sdk = anthropic.Anthropic(api_key=KEY, base_url=url, max_retries=0)
         api = SkillsAPI(Settings(base_url=url))

@@ -43,4 +43,7 @@ async def raw_publish(skill_id: str, path: str) -> str:
 
 
 if __name__ == "__main__":
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)  # as quiet as skills-mcp with --log-level WARNING
     server.run()

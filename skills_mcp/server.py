@@ -115,8 +115,10 @@ def allowed_folders(settings: Settings, roots: ListRootsResult) -> list[Path]:
     """--allow-dir if given; else the client's file:// roots; else the home folder."""
     if settings.allow_dirs:
         return list(settings.allow_dirs)
+    from urllib.request import url2pathname  # file:///C:/x is C:\\x on Windows, /x elsewhere
+
     from_roots = [
-        Path(unquote(urlparse(str(root.uri)).path)).resolve()
+        Path(url2pathname(unquote(urlparse(str(root.uri)).path))).resolve()
         for root in roots.roots
         if str(root.uri).startswith("file://")
     ]
