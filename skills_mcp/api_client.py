@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -165,13 +165,8 @@ class SkillsAPI:
             sink.truncate()
             total = int(response.headers.get("content-length") or 0)
             received = 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in _bounded(response, max_bytes, "the content archive"):
                 received += len(chunk)
-                if received > max_bytes:
-                    raise APIError(
-                        response.status_code, None, f"the content archive is larger than {max_bytes:,} bytes.",
-                        response.headers.get("request-id"),
-                    )  # fmt: skip
                 await anyio.to_thread.run_sync(sink.write, chunk)
                 if reporter.progress is not None:
                     await reporter.progress(received, total or received)
@@ -347,18 +342,21 @@ def _short(error: APIError) -> str:
     return f"HTTP {error.status}{kind}{rid}"
 
 
-async def _read_bounded(response: httpx2.Response, limit: int = MAX_JSON_BYTES) -> bytes:
-    chunks: list[bytes] = []
+async def _bounded(response: httpx2.Response, limit: int, what: str) -> AsyncIterator[bytes]:
+    """The body's chunks, refusing to go past `limit` rather than fill memory or disk."""
     size = 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:
             raise APIError(
-                response.status_code, None, f"the answer is larger than {limit:,} bytes; refusing to read it.",
+                response.status_code, None, f"{what} is larger than {limit:,} bytes; refusing to read it.",
                 response.headers.get("request-id"),
             )  # fmt: skip
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk
+
+
+async def _read_bounded(response: httpx2.Response) -> bytes:
+    return b"".join([chunk async for chunk in _bounded(response, MAX_JSON_BYTES, "the answer")])
 
 
 async def _read_json(response: httpx2.Response) -> dict[str, Any]:

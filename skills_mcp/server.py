@@ -78,6 +78,7 @@ Version = Annotated[
         "(e.g. 1759178010641129) with the default beta API, or the version id (skillver_...) with the GA API.",
     ),
 ]
+VersionOrLatest = Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")]
 Limit = Annotated[int, Field(ge=1, le=1000, description="How many to return on this page (1-1000).")]
 Page = Annotated[str | None, Field(description="The next_page cursor from the previous call; omit for the first.")]
 
@@ -303,7 +304,7 @@ async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, 
 async def get_skill_version(
     ctx: State,
     skill_id: SkillId,
-    version: Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")],
+    version: VersionOrLatest,
 ) -> Annotated[CallToolResult, SkillVersion]:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
     with _tool_call(ctx):
@@ -314,7 +315,7 @@ async def get_skill_version(
 
 async def download_skill_version(
     skill_id: SkillId,
-    version: Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")],
+    version: VersionOrLatest,
     destination: Annotated[
         str, Field(description="An existing folder (absolute or ~); the files go to destination/<skill name>/.")
     ],
