@@ -51,7 +51,7 @@ class Package:
                 for name, file in zip(self.filenames(), self.files, strict=True):
                     if entries[name].file_size != file.size:
                         return False
-                    with zf.open(entries[name]) as packed, file.path.open("rb") as local:
+                    with zf.open(entries[name]) as packed, open(file.path, "rb") as local:
                         while chunk := packed.read(CHUNK_BYTES):
                             if local.read(len(chunk)) != chunk:
                                 return False

@@ -85,7 +85,7 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
         problems += [missing] if missing else []
     else:
         try:
-            raw = skill_file.path.read_bytes()
+            raw = Path(skill_file.path).read_bytes()
         except OSError as exc:
             problems.append(Problem(skill_md.SKILL_MD, f"cannot be read: {exc.strerror}.", "check its permissions."))
         else:

@@ -69,7 +69,7 @@ def test_files_sorted_with_nested_folders_and_sizes(tmp_path: Path) -> None:
     assert sizes["reference/forms/w9.md"] == 10
     assert sizes["reference/a.md"] == 0
     assert scan.total_bytes == sum((root / r).stat().st_size for r in relpaths(scan))
-    assert all(f.path == root / f.relpath for f in scan.files)
+    assert all(f.path == str(root / f.relpath) for f in scan.files)
     assert scan.skipped == []
     assert scan.problems == []
     assert scan.root == root
@@ -155,7 +155,7 @@ def test_symlink_to_a_file_inside_is_read_through(tmp_path: Path) -> None:
     assert relpaths(scan) == ["SKILL.md", "data/v2.csv", "latest.csv"]
     [link] = [f for f in scan.files if f.relpath == "latest.csv"]
     assert link.size == len(b"a,b\n1,2\n")
-    assert link.path.read_bytes() == b"a,b\n1,2\n"
+    assert Path(link.path).read_bytes() == b"a,b\n1,2\n"
     assert scan.problems == []
 
 

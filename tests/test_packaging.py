@@ -88,7 +88,7 @@ def build(package: Package) -> httpx2.Request:
 
 
 def skill_file(path: Path, relpath: str | None = None) -> SkillFile:
-    return SkillFile(relpath or path.name, path, path.stat().st_size)
+    return SkillFile(relpath or path.name, str(path), path.stat().st_size)
 
 
 # ------------------------------------------------------------------------------------------ Package
@@ -106,7 +106,7 @@ def test_filenames_are_folder_slash_relpath_in_sorted_order(package: Package) ->
 
 
 def test_total_bytes(package: Package) -> None:
-    assert package.total_bytes == sum(f.path.stat().st_size for f in package.files)
+    assert package.total_bytes == sum(Path(f.path).stat().st_size for f in package.files)
 
 
 def test_multipart_files_shape_and_fresh_readers(package: Package) -> None:
@@ -132,7 +132,7 @@ def test_request_body_parts_and_content_length(package: Package) -> None:
     assert [(p.disposition()["name"], p.disposition()["filename"]) for p in parts] == [
         (FIELD_NAME, name) for name in package.filenames()
     ]
-    assert [bytes(p.data) for p in parts] == [f.path.read_bytes() for f in package.files]
+    assert [bytes(p.data) for p in parts] == [Path(f.path).read_bytes() for f in package.files]
     [blob] = [p for p in parts if p.disposition()["filename"] == "pdf-tools/assets/blob.bin"]
     assert bytes(blob.data) == BINARY
     assert all("content-type" in p.headers for p in parts)
@@ -153,7 +153,7 @@ def test_content_length_is_known_before_any_file_is_opened(package: Package, mon
     assert opened == []
     body = request.read()
     assert len(body) == expected_length
-    assert opened == [f.path for f in package.files]
+    assert opened == [Path(f.path) for f in package.files]
 
 
 def test_a_second_build_sends_the_same_bytes(package: Package) -> None:
@@ -232,7 +232,7 @@ def test_same_size_different_bytes_is_sent_as_it_now_is(tmp_path: Path) -> None:
 def test_reader_reports_the_validated_size_without_opening(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(b"0123456789")
-    reader = _FileReader(SkillFile("a.txt", tmp_path / "never-opened", 10))
+    reader = _FileReader(SkillFile("a.txt", str(tmp_path / "never-opened"), 10))
     assert reader.tell() == 0
     assert reader.seek(0, os.SEEK_END) == 10
     assert reader.seek(0) == 0
