@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from . import local
 from .config import Settings
-from .errors import APIError, APIUnreachable, ConfigError, InvalidSkill, SkillsMcpError
+from .errors import APIError, APIUnreachable, ConfigError, SkillsMcpError
 from .lazy import lazy_module
 from .models import Deleted, PublishResult, Skill, SkillPage, SkillVersion, SkillVersionPage, ValidationReport
 from .reporting import Reporter
@@ -138,12 +138,6 @@ def _reporter() -> Reporter:
     return Reporter(progress=progress, note=note)
 
 
-def _ids(skill_id: str, version: str | None = None) -> None:
-    problems = validation.check_skill_id(skill_id) + (validation.check_version(version) if version is not None else [])
-    if problems:
-        raise InvalidSkill(problems, heading="Nothing was sent")
-
-
 async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     path, allowed = _here(args.path)
     result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
@@ -173,7 +167,7 @@ async def _list(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, st
 
 
 async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    _ids(args.skill_id)
+    validation.require_ids(args.skill_id)
     listing = await api.list_skill_versions(args.skill_id, limit=args.limit, page=args.page)
     page = SkillVersionPage.model_validate(listing)
     lines = [f"{v.version or v.id}  {v.name}  {v.created_at}" for v in page.data]
@@ -182,7 +176,7 @@ async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 
 async def _get(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    _ids(args.skill_id, args.version)
+    validation.require_ids(args.skill_id, args.version)
     if args.version is None:
         skill = Skill.model_validate(await api.get_skill(args.skill_id))
         return skill, skill.model_dump_json(exclude_none=True, indent=2)
@@ -200,7 +194,7 @@ async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     if args.version is not None:
-        _ids(args.skill_id, args.version)
+        validation.require_ids(args.skill_id, args.version)
         deleted = Deleted.model_validate(await api.delete_skill_version(args.skill_id, args.version))
         return deleted, f"Deleted version {deleted.id} of skill {args.skill_id}."
     result = await lifecycle.delete_skill(api, args.skill_id, delete_versions=args.all_versions)

@@ -9,20 +9,20 @@ from pathlib import Path
 import anyio.to_thread
 
 from .api_client import SkillsAPI, version_ref
-from .errors import InvalidSkill, SkillsMcpError
+from .errors import SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
 from .paths import resolve_allowed
 from .problems import Problem
 from .reporting import QUIET, Reporter
-from .validation import check_skill_id, check_version
+from .validation import check_skill_id, check_version, refuse
 
 # A content zip is compressed; one much larger than an upload may be is not a skill.
 MAX_ARCHIVE_BYTES = 4 * MAX_UPLOAD_BYTES
 
 
 async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool = False) -> DeleteSkillResult:
-    _refuse(check_skill_id(skill_id), "Nothing was deleted")
+    refuse(check_skill_id(skill_id), "Nothing was deleted")
     if delete_versions:
         refs = await all_version_refs(api, skill_id)
         for ref in refs:
@@ -69,7 +69,7 @@ async def download(
         problems.append(
             Problem("destination", f"{folder} is not an existing folder.", "pass a folder that exists, or create it.")
         )
-    _refuse(problems, "Nothing was downloaded")
+    refuse(problems, "Nothing was downloaded")
     assert folder is not None
     # `latest` resolves only on get; the content endpoint needs a concrete version.
     info = await api.get_skill_version(skill_id, version)
@@ -100,8 +100,3 @@ def _is_dir(path: Path) -> bool:
         return path.is_dir()
     except OSError:  # e.g. a name too long: not a folder we can write to
         return False
-
-
-def _refuse(problems: list[Problem], heading: str) -> None:
-    if problems:
-        raise InvalidSkill(problems, heading=heading)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from . import __version__, local
 from .config import Settings
-from .errors import InvalidSkill, SkillsMcpError
+from .errors import SkillsMcpError
 from .ignore import SECRET_REASON
 from .lazy import lazy_module
 from .models import (
@@ -176,12 +176,6 @@ def _allowed(ctx: State, roots: ListRootsResult) -> list[Path]:
     return allowed_folders(ctx.request_context.lifespan_context.settings, roots)
 
 
-def _ids(skill_id: str, version: str | None = None) -> None:
-    problems = validation.check_skill_id(skill_id) + (validation.check_version(version) if version is not None else [])
-    if problems:
-        raise InvalidSkill(problems, heading="Nothing was sent")
-
-
 # --- publishing -----------------------------------------------------------------------------------------
 
 
@@ -280,7 +274,7 @@ async def list_skill_versions(
 ) -> Annotated[CallToolResult, SkillVersionPage]:
     """List a skill's versions, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        _ids(skill_id)
+        validation.require_ids(skill_id)
         listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
     versions = SkillVersionPage.model_validate(listing)
     return _result(
@@ -291,7 +285,7 @@ async def list_skill_versions(
 async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, Skill]:
     """Get one skill: its title, source, and newest version."""
     with _tool_call(ctx):
-        _ids(skill_id)
+        validation.require_ids(skill_id)
         skill = Skill.model_validate(await _api(ctx).get_skill(skill_id))
     latest = skill.latest_version or skill.latest_version_id or "none"
     return _result(
@@ -308,7 +302,7 @@ async def get_skill_version(
 ) -> Annotated[CallToolResult, SkillVersion]:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
     with _tool_call(ctx):
-        _ids(skill_id, version)
+        validation.require_ids(skill_id, version)
         found = SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
     return _result(ctx, found, f"{_describe(found)} of skill {found.skill_id or skill_id}, made {found.created_at}.")
 
@@ -343,7 +337,7 @@ async def download_skill_version(
 async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Annotated[CallToolResult, Deleted]:
     """Delete one version of a skill. This cannot be undone."""
     with _tool_call(ctx):
-        _ids(skill_id, version)
+        validation.require_ids(skill_id, version)
         deleted = Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
     return _result(ctx, deleted, f"Deleted version {deleted.id} of skill {skill_id}.")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import skill_md
+from .errors import InvalidSkill
 from .folder import FolderScan, scan_folder
 from .limits import MAX_UPLOAD_BYTES
 from .paths import display_name, resolve_allowed
@@ -52,6 +53,16 @@ def check_version(version: str, *, where: str = "version") -> list[Problem]:
     return [
         Problem(p.where, p.message, "pass a version as list_skill_versions shows it, or 'latest'.") for p in problems
     ]
+
+
+def refuse(problems: list[Problem], heading: str = "Nothing was sent") -> None:
+    """Stop before any request when there is anything to fix, naming all of it."""
+    if problems:
+        raise InvalidSkill(problems, heading=heading)
+
+
+def require_ids(skill_id: str, version: str | None = None) -> None:
+    refuse(check_skill_id(skill_id) + (check_version(version) if version is not None else []))
 
 
 def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
