@@ -17,6 +17,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult, Tool
+from skill_factory import make_skill, skill_md_text
 
 from skills_mcp.emulator import EmulatorState, create_app, serve_in_thread
 
@@ -119,17 +120,8 @@ def write_skill(
     body: str = "# PDF tools\n\nUse scripts/fill.py to fill forms.\n",
     files: dict[str, bytes | str] | None = None,
 ) -> Path:
-    """A skill folder `parent/name`; frontmatter defaults to a valid one for `name`."""
-    folder = parent / name
-    folder.mkdir(parents=True)
+    """A skill folder `parent/name`; frontmatter (raw YAML) defaults to a valid one for `name`."""
     if frontmatter is None:
         frontmatter = f"name: {name}\ndescription: Fill in PDF forms. Use when the user has a PDF form.\n"
-    (folder / "SKILL.md").write_text(f"---\n{textwrap.dedent(frontmatter)}---\n{body}", encoding="utf-8")
-    for relpath, content in (files or {}).items():
-        target = folder / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, str):
-            target.write_text(content, encoding="utf-8")
-        else:
-            target.write_bytes(content)
-    return folder
+    skill_md = skill_md_text(name, frontmatter=textwrap.dedent(frontmatter), body=body)
+    return make_skill(parent, name, {"SKILL.md": skill_md, **(files or {})})
