@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
@@ -46,6 +47,24 @@ def api(emulator: Emulator) -> Emulator:
     """The emulator, emptied for this test."""
     emulator.state.reset()
     return emulator
+
+
+_sdk_clients: list[anthropic.Anthropic] = []
+
+
+def official_sdk(url: str, key: str = API_KEY) -> anthropic.Anthropic:
+    """The official SDK pointed at `url`, closed when the test ends: an unclosed client's socket warns
+    whenever the garbage collector happens to find it, which would fail some later, unrelated test."""
+    client = anthropic.Anthropic(api_key=key, base_url=url, max_retries=0)
+    _sdk_clients.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_clients() -> Iterator[None]:
+    yield
+    while _sdk_clients:
+        _sdk_clients.pop().close()
 
 
 def server_command() -> str:

@@ -17,6 +17,7 @@ import anthropic
 import httpx2
 import pytest
 from anthropic.lib import files_from_dir
+from conftest import official_sdk
 
 from skills_mcp.emulator import EmulatorState, Fault, create_app, serve_in_thread
 from skills_mcp.emulator import store as store_module
@@ -565,7 +566,7 @@ def write_skill(root: Path) -> Path:
 
 def test_official_sdk_beta(url: str, state: EmulatorState, tmp_path: Path) -> None:
     folder = write_skill(tmp_path)
-    client = anthropic.Anthropic(api_key="sk-test", base_url=url, max_retries=0)
+    client = official_sdk(url)
     skills = client.beta.skills
     skill = skills.create(files=files_from_dir(folder), display_name="My Skill", betas=[BETA])
     assert skill.id in state.store.skills
@@ -591,7 +592,7 @@ def test_official_sdk_beta(url: str, state: EmulatorState, tmp_path: Path) -> No
 
 def test_official_sdk_ga(url: str, state: EmulatorState, tmp_path: Path) -> None:
     folder = write_skill(tmp_path)
-    client = anthropic.Anthropic(api_key="sk-test", base_url=url, max_retries=0)
+    client = official_sdk(url)
     skill = client.skills.create(files=files_from_dir(folder))
     assert skill.display_name == "my-skill" and skill.source.type == "custom"
     version = client.skills.versions.create(skill.id, files=files_from_dir(folder))

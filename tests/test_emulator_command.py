@@ -6,9 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
-import anthropic
 from anthropic.lib import files_from_dir
-from conftest import server_command, write_skill
+from conftest import official_sdk, server_command, write_skill
 from test_cli import cli
 from test_http_transport import free_port, wait_for_port
 
@@ -21,7 +20,7 @@ def test_sdk_writes_skills_mcp_reads_and_both_survive_a_restart(tmp_path: Path) 
 
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as first:
         wait_for_port(port, first)
-        sdk = anthropic.Anthropic(api_key="any-key-will-do", base_url=env["ANTHROPIC_BASE_URL"], max_retries=0)
+        sdk = official_sdk(env["ANTHROPIC_BASE_URL"])
         skill = sdk.beta.skills.create(files=files_from_dir(folder), betas=["skills-2025-10-02"])
         version = sdk.beta.skills.versions.create(skill.id, files=files_from_dir(folder), betas=["skills-2025-10-02"])
         before = json.loads(cli("versions", skill.id, "--json", env=env).stdout)

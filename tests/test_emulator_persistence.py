@@ -17,6 +17,7 @@ import anthropic
 import httpx2
 import pytest
 from anthropic.lib import files_from_dir
+from conftest import official_sdk
 
 from skills_mcp.emulator import DataDirError, EmulatorError, EmulatorState, create_app, persist, serve_in_thread
 from skills_mcp.emulator.store import SkillRecord, Store
@@ -42,7 +43,7 @@ def write_skill(root: Path, name: str = "my-skill", body: str = "") -> Path:
 
 
 def sdk(url: str) -> anthropic.Anthropic:
-    return anthropic.Anthropic(api_key="x", base_url=url, max_retries=0)
+    return official_sdk(url)
 
 
 def leftovers(data: Path) -> list[str]:

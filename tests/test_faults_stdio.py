@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anthropic
 import pytest
 from anthropic.lib import files_from_dir
-from conftest import API_KEY, Emulator, McpSession, server_env, write_skill
+from conftest import Emulator, McpSession, official_sdk, server_env, write_skill
 
 from skills_mcp.emulator import Fault
 
@@ -68,7 +67,7 @@ CASES: dict[str, Case] = {
 
 
 def make_skill(api: Emulator, folder: Path) -> str:
-    client = anthropic.Anthropic(api_key=API_KEY, base_url=api.url, max_retries=0)
+    client = official_sdk(api.url)
     return client.beta.skills.create(files=files_from_dir(folder), betas=["skills-2025-10-02"]).id
 
 

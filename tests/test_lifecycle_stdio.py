@@ -7,9 +7,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import anthropic
 from anthropic.lib import files_from_dir
-from conftest import API_KEY, Emulator, McpSession, write_skill
+from conftest import Emulator, McpSession, official_sdk, write_skill
 
 from skills_mcp.emulator import Fault
 
@@ -31,7 +30,7 @@ def error(result: Any) -> str:
 
 
 def sdk_skill(api: Emulator, folder: Path) -> str:
-    client = anthropic.Anthropic(api_key=API_KEY, base_url=api.url, max_retries=0)
+    client = official_sdk(api.url)
     return client.beta.skills.create(files=files_from_dir(folder), betas=BETA).id
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import anthropic
 import pytest
 from anthropic.lib import files_from_dir
-from conftest import API_KEY, Emulator, McpSession, server_env, write_skill
+from conftest import API_KEY, Emulator, McpSession, official_sdk, server_env, write_skill
 
 from skills_mcp.emulator import Fault
 
@@ -16,7 +16,7 @@ BETA = ["skills-2025-10-02"]
 
 
 def sdk(emulator: Emulator) -> anthropic.Anthropic:
-    return anthropic.Anthropic(api_key=API_KEY, base_url=emulator.url, max_retries=0)
+    return official_sdk(emulator.url)
 
 
 def new_skill(emulator: Emulator, folder: Path) -> str:

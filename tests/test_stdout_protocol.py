@@ -8,9 +8,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-import anthropic
 from anthropic.lib import files_from_dir
-from conftest import API_KEY, Emulator, server_command, server_env, write_skill
+from conftest import API_KEY, Emulator, official_sdk, server_command, server_env, write_skill
 
 from skills_mcp.emulator import Fault
 
@@ -21,7 +20,7 @@ def rpc(id_: int, method: str, params: dict[str, object]) -> str:
 
 def test_stdout_is_only_json_rpc_and_never_holds_the_key(api: Emulator, tmp_path: Path) -> None:
     folder = write_skill(tmp_path)
-    client = anthropic.Anthropic(api_key=API_KEY, base_url=api.url, max_retries=0)
+    client = official_sdk(api.url)
     skill_id = client.beta.skills.create(files=files_from_dir(folder), betas=["skills-2025-10-02"]).id
     api.state.faults.push(Fault(500, method="POST", path_prefix=f"/v1/skills/{skill_id}/versions"))
     call = {"name": "create_skill_version", "arguments": {"skill_id": skill_id, "path": str(folder)}}
