@@ -75,16 +75,23 @@ class Bench:
         def then_clean(run: Any) -> Any:
             return lambda: (run(), cleanup())
 
+        # Every contender runs on the portal's event-loop thread, so each pays the same hop to it.
         in_process = interleave(
             {
                 "skills-mcp": then_clean(lambda: self.portal.call(ours_publish)),
                 "official SDK": then_clean(
-                    lambda: self.sdk.beta.skills.versions.create(skill_id, files=files_from_dir(folder), betas=BETAS)
+                    lambda: self.portal.call(
+                        lambda: self.sdk.beta.skills.versions.create(
+                            skill_id, files=files_from_dir(folder), betas=BETAS
+                        )
+                    )
                 ),
                 "raw POST floor": then_clean(
-                    lambda: self.raw.post(
-                        f"/v1/skills/{skill_id}/versions", content=body, headers=headers
-                    ).raise_for_status()
+                    lambda: self.portal.call(
+                        lambda: self.raw.post(
+                            f"/v1/skills/{skill_id}/versions", content=body, headers=headers
+                        ).raise_for_status()
+                    )
                 ),
             },
             rounds,

@@ -41,6 +41,7 @@ RECONCILE_RESERVE = 8.0
 
 Kind = Literal["read", "delete", "create"]
 T = TypeVar("T")
+S = TypeVar("S")
 
 _deadline: ContextVar[float | None] = ContextVar("skills_mcp_deadline", default=None)
 
@@ -69,6 +70,8 @@ class SkillsAPI:
             transport = local.transport(settings.local_dir)
         self._transport = transport
         self._client: httpx2.AsyncClient | None = None
+        # Each skill's newest version as this process last saw it: the snapshot for its next upload.
+        self._newest_seen: dict[str, str | None] = {}
 
     @property
     def _http(self) -> httpx2.AsyncClient:
@@ -109,29 +112,42 @@ class SkillsAPI:
     async def create_skill_version(
         self, skill_id: str, package: Package, reporter: Reporter = QUIET, *, skill: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """`skill`: the skill as just read, if the caller has it; else it is read here first.
+        """`skill`: the skill as just read, if the caller has it.
 
-        What it says the newest version is before the upload is how an upload with a lost answer is
-        told apart from an earlier, identical one (and an unknown skill fails before any bytes are sent).
+        What the newest version was before the upload is how an upload with a lost answer is told apart
+        from an earlier, identical one. It comes from `skill`, else from this process's last upload to the
+        skill (an older snapshot only widens the check, see `reconcile`), else from reading the skill
+        alongside the upload (then an unknown skill stops the upload before its end).
         """
-        before = reconcile.latest_version(skill if skill is not None else await self.get_skill(skill_id))
 
-        async def landed() -> dict[str, Any] | None:
-            return await reconcile.landed_version(self, skill_id, package, before)
+        async def before() -> str | None:
+            if skill is not None:
+                return reconcile.latest_version(skill)
+            if skill_id in self._newest_seen:
+                return self._newest_seen[skill_id]
+            return reconcile.latest_version(await self.get_skill(skill_id))
 
-        return await self._upload(f"/v1/skills/{_segment(skill_id)}/versions", package, {}, reporter, landed)
+        async def landed(latest: str | None) -> dict[str, Any] | None:
+            return await reconcile.landed_version(self, skill_id, package, latest)
+
+        path = f"/v1/skills/{_segment(skill_id)}/versions"
+        version = await self._upload(path, package, {}, reporter, before, landed)
+        if ref := version.get("version") or version.get("id"):
+            self._newest_seen[skill_id] = str(ref)
+        return version
 
     async def create_skill(
         self, package: Package, *, display_title: str | None = None, reporter: Reporter = QUIET
     ) -> dict[str, Any]:
-        before = await reconcile.newest_skills(self)
+        async def before() -> set[str]:
+            return await reconcile.newest_skills(self)
 
-        async def landed() -> dict[str, Any] | None:
-            return await reconcile.landed_skill(self, package, before)
+        async def landed(newest: set[str]) -> dict[str, Any] | None:
+            return await reconcile.landed_skill(self, package, newest)
 
         title_field = "display_title" if self.settings.beta else "display_name"
         data = {title_field: display_title} if display_title else {}
-        return await self._upload("/v1/skills", package, data, reporter, landed)
+        return await self._upload("/v1/skills", package, data, reporter, before, landed)
 
     async def get_skill(self, skill_id: str) -> dict[str, Any]:
         return await self._json("GET", f"/v1/skills/{_segment(skill_id)}")
@@ -142,6 +158,7 @@ class SkillsAPI:
         return await self._json("GET", "/v1/skills", _query(limit=limit, source=source, page=page))
 
     async def delete_skill(self, skill_id: str) -> dict[str, Any]:
+        self._newest_seen.pop(skill_id, None)
         path = f"/v1/skills/{_segment(skill_id)}"
         return await self._json("DELETE", path, gone={"id": skill_id, "type": "skill_deleted"})
 
@@ -152,6 +169,7 @@ class SkillsAPI:
         return await self._json("GET", _version_path(skill_id, version))
 
     async def delete_skill_version(self, skill_id: str, version: str) -> dict[str, Any]:
+        self._newest_seen.pop(skill_id, None)
         gone = {"id": version, "type": "skill_version_deleted"}
         return await self._json("DELETE", _version_path(skill_id, version), gone=gone)
 
@@ -191,23 +209,42 @@ class SkillsAPI:
         package: Package,
         data: dict[str, str],
         reporter: Reporter,
-        landed: Callable[[], Awaitable[dict[str, Any] | None]],
+        before: Callable[[], Awaitable[S]],
+        landed: Callable[[S], Awaitable[dict[str, Any] | None]],
     ) -> dict[str, Any]:
+        """POST the package; `before` (what exists now) is read alongside, see `reconcile.Snapshot`."""
         log.info("uploading %d files (%d bytes) to %s", len(package.files), package.total_bytes, path)
+        snapshot = reconcile.Snapshot(before)
         opened: list[Any] = []
 
         def build() -> httpx2.Request:
             files = package.multipart_files()  # fresh readers for every attempt
-            opened.extend(reader for _field, (_name, reader) in files)
+            opened.extend(reader for _field, (_name, reader, _type) in files)
             request = self._request("POST", path, data=data, files=files)
-            request.stream = UploadStream(request.stream, int(request.headers["content-length"]), reporter.progress)
+            length = int(request.headers["content-length"])
+            from_disk = package.contents is None
+            request.stream = UploadStream(request.stream, length, reporter.progress, from_disk=from_disk,
+                                          gate=snapshot.get)  # fmt: skip
             return request
 
-        try:
-            return await self._call(build, "create", _read_json, reporter, landed=landed)
-        finally:
-            for reader in opened:  # an upload cut short leaves no file open
-                reader.close()
+        async def landed_since_snapshot() -> dict[str, Any] | None:
+            return await landed(await snapshot.get())
+
+        error: Exception | None = None
+        with self.budget():  # one deadline for the snapshot and the upload
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(snapshot.run)
+                try:
+                    return await self._call(build, "create", _read_json, reporter, landed=landed_since_snapshot)
+                except Exception as exc:  # raised below as itself, not wrapped in the task group's ExceptionGroup
+                    error = exc
+                finally:
+                    tg.cancel_scope.cancel()  # a failed upload may not have waited for the snapshot
+                    for reader in opened:  # an upload cut short leaves no file open
+                        if not isinstance(reader, bytes):
+                            reader.close()
+        assert error is not None
+        raise error
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx2.Request:
         key = local.LOCAL_KEY if self.settings.local else api_key()

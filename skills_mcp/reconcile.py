@@ -1,6 +1,7 @@
 """Did an upload whose answer was lost land anyway? The Skills API has no idempotency key, so we look.
 
-Before a create, we note what exists (the skill's newest version, or the newest skills). After an
+Before a create lands, we note what exists (the skill's newest version, or the newest skills): a
+`Snapshot`, read while the upload starts, whose answer the upload's last byte waits for. After an
 unknown outcome, a candidate is anything newer than that note, with the folder's name; it is our
 upload only if its content zip holds exactly our files, byte for byte (where the content endpoint
 is missing, name and newness decide). So an earlier, identical publish is never mistaken for it.
@@ -9,11 +10,13 @@ is missing, name and newness decide). So an earlier, identical publish is never 
 from __future__ import annotations
 
 import tempfile
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import anyio
 import anyio.to_thread
 
-from .errors import APIError
+from .errors import APIError, SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .packaging import Package
 
@@ -21,6 +24,35 @@ if TYPE_CHECKING:
     from .api_client import SkillsAPI
 
 RECENT = 20  # how many of the newest versions or skills to look through
+S = TypeVar("S")
+
+
+class Snapshot(Generic[S]):
+    """What existed before an upload, read alongside it instead of one round trip ahead of it.
+
+    The upload holds back its last byte until `get` has an answer, and the API cannot act on a body it
+    has not received whole, so the answer is known to predate the upload.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[S]]) -> None:
+        self._read = read
+        self._done = anyio.Event()
+        self._value: S | None = None
+        self._error: SkillsMcpError | None = None
+
+    async def run(self) -> None:
+        try:
+            self._value = await self._read()
+        except SkillsMcpError as exc:  # e.g. an unknown skill: the upload waiting on it fails with this
+            self._error = exc
+        finally:
+            self._done.set()
+
+    async def get(self) -> S:
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]  # set whenever there is no error
 
 
 def latest_version(skill: dict[str, Any]) -> str | None:
@@ -35,18 +67,21 @@ async def newest_skills(api: SkillsAPI) -> set[str]:
 
 
 async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before: str | None) -> dict[str, Any] | None:
+    """Our version if it landed, None if it did not; an error when the listing cannot tell (`before` is gone)."""
     from .api_client import version_ref
 
-    listing = await api.list_skill_versions(skill_id, limit=RECENT)
-    for version in listing.get("data") or []:  # newest first
+    found: dict[str, Any] | None = None
+    for version in (await api.list_skill_versions(skill_id, limit=RECENT)).get("data") or []:  # newest first
         ref = version_ref(version)
         if before is not None and before in (ref, version.get("id")):
-            return None  # everything from here on existed before we uploaded
+            return found  # everything from here on existed before we uploaded
         named = version.get("name", package.folder_name) == package.folder_name
-        if named and await _same_content(api, skill_id, ref, package):
-            return dict(version)
-    return None
-
+        if found is None and named and await _same_content(api, skill_id, ref, package):
+            found = dict(version)
+    if found is not None and before is not None:  # deleted since: `found` may be older than it was
+        ref = version_ref(found)
+        raise SkillsMcpError(f"version {before} is no longer listed, so whether {ref} is this upload is unknown")
+    return found
 
 async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> dict[str, Any] | None:
     listing = await api.list_skills(source="custom", limit=RECENT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import mimetypes
 import os
 import re
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from typing import IO
 
 import httpx2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from python_multipart import MultipartParser
 from skill_factory import make_skill
 
@@ -112,7 +115,7 @@ def test_total_bytes(package: Package) -> None:
 def test_multipart_files_shape_and_fresh_readers(package: Package) -> None:
     first = package.multipart_files()
     second = package.multipart_files()
-    assert [(name, filename) for name, (filename, _) in first] == [(FIELD_NAME, n) for n in package.filenames()]
+    assert [(name, filename) for name, (filename, _, _) in first] == [(FIELD_NAME, n) for n in package.filenames()]
     assert FIELD_NAME == "files[]"
     assert all(a[1][1] is not b[1][1] for a, b in zip(first, second, strict=True))
 
@@ -290,3 +293,56 @@ def test_reading_again_after_the_end_returns_nothing(tmp_path: Path) -> None:
     assert reader.read() == b"0123456789"
     assert reader.read() == b""
     assert reader.read() == b""
+
+
+# ------------------------------------------------------------------------------------ content types
+
+_NAME_PART = st.text(alphabet="ab.Z-_", max_size=6) | st.sampled_from(["tar", "gz", "tgz", "json", "svgz", "PY", "md"])
+
+
+@given(st.lists(_NAME_PART, min_size=1, max_size=4).map(".".join), st.sampled_from(["", ".", ".."]))
+def test_content_type_is_what_httpx2_would_guess(name: str, leading: str) -> None:
+    """The per-extension cache gives exactly mimetypes' answer, so parts match the official SDK's."""
+    filename = f"pdf-tools/sub.dir/{leading}{name}"
+    assert packaging.content_type(filename) == (mimetypes.guess_type(filename)[0] or "application/octet-stream")
+
+
+def test_parts_carry_the_content_type_the_sdk_sends(package: Package) -> None:
+    ours = parse_multipart(*_body(httpx2.Request("POST", URL, files=package.multipart_files())))
+    named = zip(package.filenames(), package.files, strict=True)
+    plain = [(FIELD_NAME, (n, Path(f.path).read_bytes())) for n, f in named]
+    sdk_like = parse_multipart(*_body(httpx2.Request("POST", URL, files=plain)))  # the SDK's 2-tuples
+    assert [p.headers for p in ours] == [p.headers for p in sdk_like]
+
+
+def _body(request: httpx2.Request) -> tuple[str, bytes]:
+    return request.headers["content-type"], request.read()
+
+
+# ------------------------------------------------------------------------------------ read whole
+
+
+def test_read_into_memory_holds_each_file(package: Package) -> None:
+    loaded = package.read_into_memory()
+    assert loaded.contents == [Path(f.path).read_bytes() for f in package.files]
+
+
+def test_a_read_whole_package_encodes_like_a_streamed_one(package: Package) -> None:
+    streamed = parse_multipart(*_body(build(package)))
+    loaded = parse_multipart(*_body(build(package.read_into_memory())))
+    assert [(p.headers, bytes(p.data)) for p in loaded] == [(p.headers, bytes(p.data)) for p in streamed]
+
+
+@pytest.mark.parametrize("size", [10, 12], ids=["grew", "shrank"])
+def test_a_file_whose_size_changed_before_it_was_read_is_refused(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"hello world")  # 11 bytes
+    package = Package("pdf-tools", [SkillFile("notes.txt", str(path), size)])
+    with pytest.raises(UploadAborted, match=rf"^notes\.txt changed size while it was being read \(validated at {size}"):
+        package.read_into_memory()
+
+
+def test_a_file_gone_before_it_was_read_is_refused(tmp_path: Path) -> None:
+    package = Package("pdf-tools", [SkillFile("gone.txt", str(tmp_path / "gone.txt"), 3)])
+    with pytest.raises(UploadAborted, match=r"^gone\.txt could not be read: No such file or directory\. Nothing"):
+        package.read_into_memory()
