@@ -52,20 +52,27 @@ def _compile(lines: tuple[str, ...]) -> tuple[pathspec.GitIgnoreSpec, re.Pattern
     Compiled once per set of lines: every publish of the same folder reuses it. Most paths match
     no rule, and one search of the combined regex says so instead of one search per pattern (half
     the time of a 10,000-file walk); only a path it matches is asked of the spec, whose last match
-    wins. The combination keeps each pattern's regex as pathspec built it, bar its group names.
+    wins. The combination keeps each pattern's regex as pathspec built it, bar its group names, and
+    for patterns that may match at any depth (`^(?:.+/)?x`), it looks for `x` after a `/` instead:
+    one scan of the path for all of them, not one per pattern (a third of the time, and a superset).
     """
     import pathspec  # deferred: ~12 ms that only a folder walk needs, not every cold start
 
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     parts = [_GROUP_NAME.sub("(?:", p.regex.pattern) for p in spec.patterns if p.include and p.regex is not None]
+    anywhere = [part.removeprefix(_ANY_DEPTH) for part in parts if part.startswith(_ANY_DEPTH)]
+    rooted = [f"(?:{part})" for part in parts if not part.startswith(_ANY_DEPTH)]
+    if anywhere:
+        rooted.append(f"(?:^|/)(?:{'|'.join(anywhere)})")
     try:
-        anything = re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+        anything = re.compile("|".join(rooted)) if rooted else None
     except re.error:  # a pattern this cannot combine: ask the spec every time
         anything = None
     return spec, anything
 
 
 _GROUP_NAME = re.compile(r"\(\?P<\w+>")
+_ANY_DEPTH = "^(?:.+/)?"
 
 
 class IgnoreRules:
