@@ -13,7 +13,7 @@ from anthropic import AsyncAnthropic
 from anthropic.lib import async_files_from_dir
 from mcp.server.mcpserver import MCPServer
 
-server = MCPServer("baselines")
+server = MCPServer("baselines", log_level="WARNING")  # as quiet as skills-mcp with --log-level WARNING
 sdk = AsyncAnthropic(api_key=os.environ["ANTHROPIC_API_KEY"], base_url=os.environ["ANTHROPIC_BASE_URL"], max_retries=0)
 raw = httpx2.AsyncClient(
     base_url=os.environ["ANTHROPIC_BASE_URL"],
@@ -43,7 +43,4 @@ async def raw_publish(skill_id: str, path: str) -> str:
 
 
 if __name__ == "__main__":
-    import logging
-
-    logging.basicConfig(level=logging.WARNING)  # as quiet as skills-mcp with --log-level WARNING
     server.run()

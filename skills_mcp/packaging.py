@@ -32,6 +32,7 @@ BATCH_BYTES = 256 * 1024
 CHUNK_BYTES = 64 * 1024
 # Read whole up front below this; above it, memory stays flat however big the skill (a few batches).
 IN_MEMORY_BYTES = 8 * 1024 * 1024
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # no newline translation on Windows
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _content_type_of_extensions(extensions: str) -> str:
 def _read_whole(file: SkillFile) -> bytes:
     """The file's bytes, exactly its validated size (os.read: twice as fast as a buffered file here)."""
     try:
-        fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd = os.open(file.path, _READ_FLAGS)
         try:
             data = os.read(fd, file.size + 1)
             while len(data) <= file.size and (more := os.read(fd, file.size + 1 - len(data))):
@@ -117,11 +118,14 @@ class _FileReader:
 
     It reports the validated size (so Content-Length is known without 2,000 open descriptors),
     opens the file on the first read, closes it at the end, and refuses a file whose size changed.
+    It reads with `os.read` on a bare descriptor: a third of the cost of a buffered file per file.
     """
+
+    __slots__ = ("_done", "_fd", "_file", "_sent")
 
     def __init__(self, file: SkillFile) -> None:
         self._file = file
-        self._handle: IO[bytes] | None = None
+        self._fd: int | None = None
         self._sent = 0
         self._done = False
 
@@ -136,23 +140,23 @@ class _FileReader:
         raise io.UnsupportedOperation("a skill file is read once, from the start")
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None  # 2,000 closed file objects still cost memory
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
         self._done = True
 
     def read(self, size: int = -1) -> bytes:
         if self._done:
             return b""
-        if self._handle is None:
+        if self._fd is None:
             try:
-                self._handle = open(self._file.path, "rb")  # noqa: SIM115 (closed at the end of the file)
+                self._fd = os.open(self._file.path, _READ_FLAGS)
             except OSError as exc:
                 raise UploadAborted(f"{self._file.relpath} could not be opened during upload: {exc.strerror}.") from exc
         remaining = self._file.size - self._sent
-        chunk = self._handle.read(remaining if size < 0 else min(size, remaining)) if remaining else b""
+        chunk = os.read(self._fd, remaining if size < 0 else min(size, remaining)) if remaining else b""
         if not chunk:
-            grew = remaining == 0 and self._handle.read(1)
+            grew = remaining == 0 and os.read(self._fd, 1)
             self.close()
             if remaining or grew:
                 raise UploadAborted(

@@ -83,6 +83,7 @@ async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before
         raise SkillsMcpError(f"version {before} is no longer listed, so whether {ref} is this upload is unknown")
     return found
 
+
 async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> dict[str, Any] | None:
     listing = await api.list_skills(source="custom", limit=RECENT)
     for skill in listing.get("data") or []:

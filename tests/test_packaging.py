@@ -8,7 +8,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import httpx2
 import pytest
@@ -143,14 +142,14 @@ def test_request_body_parts_and_content_length(package: Package) -> None:
 
 def test_content_length_is_known_before_any_file_is_opened(package: Package, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[Path] = []
-    real_open = open
+    real_open = os.open
 
-    def spy_open(path: Path, mode: str = "rb") -> IO[bytes]:
-        assert mode == "rb"
+    def spy_open(path: str, flags: int) -> int:
+        assert flags & (os.O_WRONLY | os.O_RDWR) == 0
         opened.append(Path(path))
-        return real_open(path, "rb")
+        return real_open(path, flags)
 
-    monkeypatch.setattr(packaging, "open", spy_open, raising=False)
+    monkeypatch.setattr(packaging.os, "open", spy_open)
     request = build(package)
     expected_length = int(request.headers["content-length"])
     assert opened == []
