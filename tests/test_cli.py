@@ -119,3 +119,17 @@ def test_the_fast_start_path_knows_every_subcommand() -> None:
 
     [subparsers] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
     assert set(subparsers.choices) == set(SUBCOMMANDS)
+
+
+def test_start_up_collects_young_cycles_less_often_then_restores_the_usual_thresholds() -> None:
+    import gc
+
+    from skills_mcp import cli
+
+    usual = gc.get_threshold()
+    with cli._startup():
+        assert gc.get_threshold() == (50_000, *usual[1:])
+    assert gc.get_threshold() == usual
+    with pytest.raises(RuntimeError), cli._startup():
+        raise RuntimeError
+    assert gc.get_threshold() == usual
