@@ -176,6 +176,11 @@ def test_unknown_skill_is_a_404_with_the_request_id(api: Emulator, mcp: McpSessi
     message = text(result)
     assert "Skills API error 404 not_found_error" in message
     assert "request id req_" in message and "list_skills" in message
+    # The skill is read alongside the upload, whose last byte waited for the answer and was never sent.
+    assert [(r.method, r.status, r.dropped) for r in api.state.requests] in (
+        [("POST", None, "client_gone"), ("GET", 404, None)],
+        [("GET", 404, None), ("POST", None, "client_gone")],
+    )
 
 
 def test_api_400_message_is_passed_through(api: Emulator, mcp: McpSession, workdir: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams, UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
@@ -107,7 +107,7 @@ class EmulatorState:
 
 
 class _ClientGone(Exception):
-    """The client stopped waiting during a slow fault; the request is dropped unhandled."""
+    """The client went away (mid-body, or while a slow fault stalled); the request is dropped unhandled."""
 
 
 @dataclass
@@ -200,6 +200,8 @@ async def _read_form(
 ) -> None:
     try:
         form = await request.form(max_files=10_000, max_fields=100, max_part_size=1024 * 1024)
+    except ClientDisconnect:  # the client stopped mid-body: as with the real API, nothing is stored
+        raise _ClientGone from None
     except HTTPException as exc:
         raise bad_request(f"Malformed multipart body: {exc.detail}") from exc
     try:
