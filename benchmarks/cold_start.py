@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import QUICK, interleave, machine, median, table
+from benchmarks.harness import QUICK, interleave, machine, median, paired_ratio, table
 
 HERE = Path(__file__).parent
 HANDSHAKE = "\n".join(
@@ -67,8 +67,7 @@ def main() -> None:
     rows = [(name, f"{median(t):.3f} s", f"{min(t):.3f} s", f"{median(t) / floor:.3f} x") for name, t in times.items()]
     print(table(f"Cold start, spawn to tools/list answered ({args.rounds} rounds, {machine()})", rows,
                 ("server", "median", "best", "vs minimal")))  # fmt: skip
-    # Each round runs both back to back, so the ratio within a round cancels the machine's slow spells.
-    paired = median([a / b for a, b in zip(times["skills-mcp"], times["minimal MCPServer"], strict=True)])
+    paired = paired_ratio(times["skills-mcp"], times["minimal MCPServer"])
     cpu = median(CPU["skills-mcp"][-args.rounds :]) / median(CPU["minimal MCPServer"][-args.rounds :])
     print(f"\nper-round ratio, median: {paired:.3f} x; CPU time (to exit), ratio of medians: {cpu:.3f} x")
     print(f"target: cold start <= 1.05 x minimal MCPServer (per-round median): {paired:.3f} x -> "

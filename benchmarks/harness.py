@@ -109,6 +109,12 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def paired_ratio(ours: list[float], theirs: list[float]) -> float:
+    """The median of per-round ratios: both ran back to back in each round, so a slow spell of the
+    machine hits both, and the ratio within a round cancels it (steadier than a ratio of medians)."""
+    return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+
+
 def table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
