@@ -120,12 +120,15 @@ class SkillsAPI:
         alongside the upload (then an unknown skill stops the upload before its end).
         """
 
-        async def before() -> str | None:
-            if skill is not None:
-                return reconcile.latest_version(skill)
-            if skill_id in self._newest_seen:
-                return self._newest_seen[skill_id]
+        async def read() -> str | None:
             return reconcile.latest_version(await self.get_skill(skill_id))
+
+        if skill is not None:
+            before = reconcile.Snapshot.known(reconcile.latest_version(skill))
+        elif skill_id in self._newest_seen:
+            before = reconcile.Snapshot.known(self._newest_seen[skill_id])
+        else:
+            before = reconcile.Snapshot(read)
 
         async def landed(latest: str | None) -> dict[str, Any] | None:
             return await reconcile.landed_version(self, skill_id, package, latest)
@@ -139,7 +142,7 @@ class SkillsAPI:
     async def create_skill(
         self, package: Package, *, display_title: str | None = None, reporter: Reporter = QUIET
     ) -> dict[str, Any]:
-        async def before() -> set[str]:
+        async def read() -> set[str]:
             return await reconcile.newest_skills(self)
 
         async def landed(newest: set[str]) -> dict[str, Any] | None:
@@ -147,7 +150,7 @@ class SkillsAPI:
 
         title_field = "display_title" if self.settings.beta else "display_name"
         data = {title_field: display_title} if display_title else {}
-        return await self._upload("/v1/skills", package, data, reporter, before, landed)
+        return await self._upload("/v1/skills", package, data, reporter, reconcile.Snapshot(read), landed)
 
     async def get_skill(self, skill_id: str) -> dict[str, Any]:
         return await self._json("GET", f"/v1/skills/{_segment(skill_id)}")
@@ -209,12 +212,12 @@ class SkillsAPI:
         package: Package,
         data: dict[str, str],
         reporter: Reporter,
-        before: Callable[[], Awaitable[S]],
+        snapshot: reconcile.Snapshot[S],
         landed: Callable[[S], Awaitable[dict[str, Any] | None]],
     ) -> dict[str, Any]:
-        """POST the package; `before` (what exists now) is read alongside, see `reconcile.Snapshot`."""
+        """POST the package; a snapshot not known yet is read alongside (see `reconcile.Snapshot`)."""
         log.info("uploading %d files (%d bytes) to %s", len(package.files), package.total_bytes, path)
-        snapshot = reconcile.Snapshot(before)
+        gate = None if snapshot.ready else snapshot.get
         opened: list[Any] = []
 
         def build() -> httpx2.Request:
@@ -223,8 +226,7 @@ class SkillsAPI:
             request = self._request("POST", path, data=data, files=files)
             length = int(request.headers["content-length"])
             from_disk = package.contents is None
-            request.stream = UploadStream(request.stream, length, reporter.progress, from_disk=from_disk,
-                                          gate=snapshot.get)  # fmt: skip
+            request.stream = UploadStream(request.stream, length, reporter.progress, from_disk=from_disk, gate=gate)
             return request
 
         async def landed_since_snapshot() -> dict[str, Any] | None:
@@ -233,7 +235,8 @@ class SkillsAPI:
         error: Exception | None = None
         with self.budget():  # one deadline for the snapshot and the upload
             async with anyio.create_task_group() as tg:
-                tg.start_soon(snapshot.run)
+                if gate is not None:
+                    tg.start_soon(snapshot.run)
                 try:
                     return await self._call(build, "create", _read_json, reporter, landed=landed_since_snapshot)
                 except Exception as exc:  # raised below as itself, not wrapped in the task group's ExceptionGroup

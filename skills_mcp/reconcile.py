@@ -28,19 +28,32 @@ S = TypeVar("S")
 
 
 class Snapshot(Generic[S]):
-    """What existed before an upload, read alongside it instead of one round trip ahead of it.
+    """What existed before an upload: known already, or read alongside the upload.
 
-    The upload holds back its last byte until `get` has an answer, and the API cannot act on a body it
-    has not received whole, so the answer is known to predate the upload.
+    A read alongside saves a round trip ahead of the upload. The upload then holds back its last byte
+    until `get` has an answer, and the API cannot act on a body it has not received whole, so the
+    answer is known to predate the upload.
     """
 
-    def __init__(self, read: Callable[[], Awaitable[S]]) -> None:
+    def __init__(self, read: Callable[[], Awaitable[S]] | None) -> None:
         self._read = read
         self._done = anyio.Event()
         self._value: S | None = None
         self._error: SkillsMcpError | None = None
 
+    @classmethod
+    def known(cls, value: S) -> Snapshot[S]:
+        snapshot = cls(None)
+        snapshot._value = value
+        snapshot._done.set()
+        return snapshot
+
+    @property
+    def ready(self) -> bool:
+        return self._done.is_set()
+
     async def run(self) -> None:
+        assert self._read is not None, "a known snapshot is never read"
         try:
             self._value = await self._read()
         except SkillsMcpError as exc:  # e.g. an unknown skill: the upload waiting on it fails with this
