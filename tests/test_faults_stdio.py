@@ -159,3 +159,53 @@ def test_a_slow_api_never_holds_a_call_past_its_budget(api: Emulator, emulator: 
     assert result.is_error and "time budget" in message
     assert after.is_error is False  # the server keeps serving
     assert versions(api, skill_id) == 1
+
+
+# --- the snapshot an upload is checked against, when this server published to the skill before ----------
+
+
+@pytest.mark.parametrize(
+    ("fault", "ok"), [({"kind": "drop_after_body"}, True), ({"status": 500}, False)], ids=["landed", "did not land"]
+)
+def test_a_lost_answer_after_an_earlier_publish_is_checked_against_that_publish(
+    fault: dict[str, Any], ok: bool, api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
+    """The second publish reads nothing first: its snapshot is the version this server made."""
+    folder = write_skill(workdir)
+    skill_id = make_skill(api, folder)
+    first = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
+    assert first.is_error is False, first.content
+    requests_before = len(api.state.requests)
+    api.state.faults.push(Fault(method="POST", path_prefix=f"/v1/skills/{skill_id}/versions", **fault))
+
+    result = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
+
+    assert result.is_error is not ok, result.content
+    assert api.state.requests[requests_before].method == "POST"  # no read ahead of the upload
+    assert versions(api, skill_id) == 2 + ok  # identical earlier versions were not taken for this one
+    if ok:
+        latest = api.state.store.skills[skill_id].latest
+        assert result.structured_content is not None and latest is not None
+        assert result.structured_content["id"] == latest.id
+    else:
+        assert "When checked, it had not been stored" in "\n".join(getattr(c, "text", "") for c in result.content)
+
+
+def test_a_lost_answer_is_unknown_when_the_snapshot_version_was_deleted(
+    api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
+    """Deleted elsewhere, the version noted before the upload no longer bounds the check: say so, do not guess."""
+    folder = write_skill(workdir)
+    skill_id = make_skill(api, folder)
+    first = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
+    assert first.is_error is False and first.structured_content is not None
+    official_sdk(api.url).beta.skills.versions.delete(
+        first.structured_content["version"], skill_id=skill_id, betas=["skills-2025-10-02"]
+    )
+    api.state.faults.push(Fault(status=500, after=True, method="POST", path_prefix=f"/v1/skills/{skill_id}/versions"))
+
+    result = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
+
+    message = "\n".join(getattr(c, "text", "") for c in result.content)
+    assert result.is_error and "may or may not exist" in message
+    assert versions(api, skill_id) == 2  # the first, and the one whose answer was lost: nothing re-sent
