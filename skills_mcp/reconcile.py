@@ -1,10 +1,12 @@
 """Did an upload whose answer was lost land anyway? The Skills API has no idempotency key, so we look.
 
 Before a create lands, we note what exists (the skill's newest version, or the newest skills): a
-`Snapshot`, read while the upload starts, whose answer the upload's last byte waits for. After an
-unknown outcome, a candidate is anything newer than that note, with the folder's name; it is our
-upload only if its content zip holds exactly our files, byte for byte (where the content endpoint
-is missing, name and newness decide). So an earlier, identical publish is never mistaken for it.
+`Snapshot`, known already (the skill as the caller just read it, or this process's last upload to
+it) or read alongside the upload, whose last byte waits for the answer. After an unknown outcome,
+a candidate is anything newer than that note, with the folder's name; it is our upload only if its
+content zip holds exactly our files, byte for byte (where the content endpoint is missing, name and
+newness decide). So an earlier, identical publish is never mistaken for it; and when the noted
+version has been deleted since, the check says it cannot tell.
 """
 
 from __future__ import annotations
