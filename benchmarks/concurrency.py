@@ -91,7 +91,7 @@ def main() -> None:
 
     title = (
         f"create_skill_version over one stdio MCP session, {LATENCY:.0f} s API latency per request "
-        f"(a call makes 2 requests: floor {2 * LATENCY:.0f} s); median of {ROUNDS}"
+        f"(a call's read of the skill runs alongside its upload: floor {LATENCY:.0f} s); median of {ROUNDS}"
     )
     print(table(title, rows, ("skill", "one call s", f"{CALLS} at once s", "ratio")))
     print(f"\n{machine()}")

@@ -224,9 +224,9 @@ class SkillsAPI:
             files = package.multipart_files()  # fresh readers for every attempt
             opened.extend(reader for _field, (_name, reader, _type) in files)
             request = self._request("POST", path, data=data, files=files)
-            length = int(request.headers["content-length"])
-            from_disk = package.contents is None
-            request.stream = UploadStream(request.stream, length, reporter.progress, from_disk=from_disk, gate=gate)
+            request.stream = UploadStream(
+                request.stream, int(request.headers["content-length"]), reporter.progress, gate
+            )
             return request
 
         async def landed_since_snapshot() -> dict[str, Any] | None:
@@ -244,8 +244,7 @@ class SkillsAPI:
                 finally:
                     tg.cancel_scope.cancel()  # a failed upload may not have waited for the snapshot
                     for reader in opened:  # an upload cut short leaves no file open
-                        if not isinstance(reader, bytes):
-                            reader.close()
+                        reader.close()
         assert error is not None
         raise error
 

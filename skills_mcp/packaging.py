@@ -1,12 +1,11 @@
-"""Turn a validated folder into the multipart body the Skills API takes.
+"""Turn a validated folder into the multipart body the Skills API takes, streamed from disk.
 
 The encoding is httpx2's own (the same encoder the official SDK uses, so the parts are identical):
 one `files[]` part per file, filename `<folder>/<relative POSIX path>`, content type guessed from
 the extension as httpx2 guesses it (once per extension, not once per file). What differs is the
-source of the bytes. A skill of up to IN_MEMORY_BYTES is read whole on the worker thread that
-validated it, so the upload is exactly what was checked and sending it needs no more trips to a
-thread. A bigger one is streamed: each file is opened only when its turn comes, read in batches on
-a worker thread, and checked against the size it had when validated.
+source of the bytes: each file is opened only when its turn comes, read in batches on a worker
+thread while the API is still receiving the ones before, and checked against the size it had when
+validated. (Reading a small skill whole while validating it was tried: no faster, so not kept.)
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import io
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO, Any
 
 import anyio.to_thread
@@ -30,21 +29,13 @@ FIELD_NAME = "files[]"
 # Each hop to the worker thread carries at least this much, so a 2,000-file upload is ~100 hops, not 8,000.
 BATCH_BYTES = 256 * 1024
 CHUNK_BYTES = 64 * 1024
-# Read whole while validated up to this size: below it, reading first costs less than a trip to a thread
-# per batch; above it, streaming wins by reading while the API is still receiving (a 5 MB skill: 13 %).
-IN_MEMORY_BYTES = 1024 * 1024
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # no newline translation on Windows
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # O_BINARY: no newline translation on Windows
 
 
 @dataclass(frozen=True)
 class Package:
     folder_name: str
     files: list[SkillFile]
-    contents: list[bytes] | None = None  # every file's bytes, once `read_into_memory` has run
-
-    def read_into_memory(self) -> Package:
-        """Blocking: call it on a worker thread."""
-        return replace(self, contents=[_read_whole(f) for f in self.files])
 
     @property
     def total_bytes(self) -> int:
@@ -75,10 +66,9 @@ class Package:
 
     def multipart_files(self) -> list[tuple[str, tuple[str, Any, str]]]:
         """Fresh readers every call, so a retried request sends the files again from the start."""
-        sources: list[Any] = self.contents if self.contents is not None else [_FileReader(f) for f in self.files]
         return [
-            (FIELD_NAME, (name, source, content_type(name)))
-            for name, source in zip(self.filenames(), sources, strict=True)
+            (FIELD_NAME, (name, _FileReader(f), content_type(name)))
+            for name, f in zip(self.filenames(), self.files, strict=True)
         ]
 
 
@@ -92,26 +82,6 @@ def content_type(filename: str) -> str:
 @functools.lru_cache(maxsize=512)
 def _content_type_of_extensions(extensions: str) -> str:
     return mimetypes.guess_type("f" + extensions)[0] or "application/octet-stream"
-
-
-def _read_whole(file: SkillFile) -> bytes:
-    """The file's bytes, exactly its validated size (os.read: twice as fast as a buffered file here)."""
-    try:
-        fd = os.open(file.path, _READ_FLAGS)
-        try:
-            data = os.read(fd, file.size + 1)
-            while len(data) <= file.size and (more := os.read(fd, file.size + 1 - len(data))):
-                data += more
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise UploadAborted(f"{file.relpath} could not be read: {exc.strerror}. Nothing was uploaded.") from exc
-    if len(data) != file.size:
-        raise UploadAborted(
-            f"{file.relpath} changed size while it was being read (validated at {file.size} bytes); "
-            "nothing was uploaded. Try again once it is saved."
-        )
-    return data
 
 
 class _FileReader:
@@ -170,10 +140,9 @@ class _FileReader:
 
 
 class UploadStream(httpx2.AsyncByteStream):
-    """Send a synchronous multipart stream in batches, and report progress.
+    """Run a synchronous byte stream on a worker thread, batching chunks, and report progress.
 
-    `from_disk`: making a batch reads files, so it runs on a worker thread. `gate`: awaited before the
-    body's last byte, which is the moment the API can first act on the upload.
+    `gate`: awaited before the body's last byte, which is the moment the API can first act on the upload.
     """
 
     def __init__(
@@ -181,21 +150,18 @@ class UploadStream(httpx2.AsyncByteStream):
         inner: Iterator[bytes] | Any,
         total: int,
         on_progress: Progress | None,
-        *,
-        from_disk: bool,
         gate: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._inner = inner
         self._total = total
         self._on_progress = on_progress
-        self._from_disk = from_disk
         self._gate = gate
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         chunks = iter(self._inner)
         sent = 0
         while sent < self._total:  # not one more trip to the thread just to hear that the body has ended
-            batch = await anyio.to_thread.run_sync(_next_batch, chunks) if self._from_disk else _next_batch(chunks)
+            batch = await anyio.to_thread.run_sync(_next_batch, chunks)
             if not batch:
                 break  # short of the length announced: h11 refuses to end the request
             if self._gate is not None and sent + len(batch) >= self._total:

@@ -16,7 +16,7 @@ from .api_client import SkillsAPI
 from .errors import InvalidSkill, SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
-from .packaging import IN_MEMORY_BYTES, Package
+from .packaging import Package
 from .problems import Problem
 from .reporting import Reporter
 from .validation import SkillCheck, check_folder, check_skill_id
@@ -30,7 +30,7 @@ _name_locks: dict[str, anyio.Lock] = {}
 
 async def validate(path: str, allowed: Sequence[Path]) -> ValidationReport:
     """A dry run: what would be uploaded and every problem, without contacting the API."""
-    check = await anyio.to_thread.run_sync(check_folder, path, allowed)  # file system work off the event loop
+    check = await _check(path, allowed)
     scan = check.scan
     name = check.frontmatter.get("name") if check.frontmatter else None
     return ValidationReport(
@@ -146,25 +146,20 @@ async def _create_skill(
     )
 
 
+async def _check(path: str, allowed: Sequence[Path]) -> SkillCheck:
+    return await anyio.to_thread.run_sync(check_folder, path, allowed)  # file system work off the event loop
+
+
 async def _package(path: str, allowed: Sequence[Path], earlier: list[Problem], reporter: Reporter) -> Package:
-    check, package = await anyio.to_thread.run_sync(_prepare, path, allowed, not earlier)
+    check = await _check(path, allowed)
     problems = earlier + check.problems
-    if problems or package is None or check.scan is None:
+    if problems or check.scan is None:
         raise InvalidSkill(problems)
-    if skipped := check.scan.skipped:
-        left_out = ", ".join(f"{s.relpath} ({s.reason})" for s in skipped[:10])
-        more = len(skipped) - 10
+    if check.scan.skipped:
+        left_out = ", ".join(f"{s.relpath} ({s.reason})" for s in check.scan.skipped[:10])
+        more = len(check.scan.skipped) - 10
         await reporter.say(f"Left out of the upload: {left_out}" + (f" and {more} more" if more > 0 else ""))
-    return package
-
-
-def _prepare(path: str, allowed: Sequence[Path], read: bool) -> tuple[SkillCheck, Package | None]:
-    """On a worker thread: validate, then read a small skill whole (see `packaging`) in the same trip."""
-    check = check_folder(path, allowed)
-    if not check.ok or check.scan is None:
-        return check, None
-    package = Package(check.folder_name, check.scan.files)
-    return check, package.read_into_memory() if read and package.total_bytes <= IN_MEMORY_BYTES else package
+    return Package(check.folder_name, check.scan.files)
 
 
 def _check_title(display_title: str | None) -> list[Problem]:

@@ -316,32 +316,3 @@ def test_parts_carry_the_content_type_the_sdk_sends(package: Package) -> None:
 
 def _body(request: httpx2.Request) -> tuple[str, bytes]:
     return request.headers["content-type"], request.read()
-
-
-# ------------------------------------------------------------------------------------ read whole
-
-
-def test_read_into_memory_holds_each_file(package: Package) -> None:
-    loaded = package.read_into_memory()
-    assert loaded.contents == [Path(f.path).read_bytes() for f in package.files]
-
-
-def test_a_read_whole_package_encodes_like_a_streamed_one(package: Package) -> None:
-    streamed = parse_multipart(*_body(build(package)))
-    loaded = parse_multipart(*_body(build(package.read_into_memory())))
-    assert [(p.headers, bytes(p.data)) for p in loaded] == [(p.headers, bytes(p.data)) for p in streamed]
-
-
-@pytest.mark.parametrize("size", [10, 12], ids=["grew", "shrank"])
-def test_a_file_whose_size_changed_before_it_was_read_is_refused(tmp_path: Path, size: int) -> None:
-    path = tmp_path / "notes.txt"
-    path.write_bytes(b"hello world")  # 11 bytes
-    package = Package("pdf-tools", [SkillFile("notes.txt", str(path), size)])
-    with pytest.raises(UploadAborted, match=rf"^notes\.txt changed size while it was being read \(validated at {size}"):
-        package.read_into_memory()
-
-
-def test_a_file_gone_before_it_was_read_is_refused(tmp_path: Path) -> None:
-    package = Package("pdf-tools", [SkillFile("gone.txt", str(tmp_path / "gone.txt"), 3)])
-    with pytest.raises(UploadAborted, match=r"^gone\.txt could not be read: No such file or directory\. Nothing"):
-        package.read_into_memory()
