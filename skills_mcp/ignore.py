@@ -61,11 +61,11 @@ def _compile(lines: tuple[str, ...]) -> tuple[pathspec.GitIgnoreSpec, re.Pattern
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     parts = [_GROUP_NAME.sub("(?:", p.regex.pattern) for p in spec.patterns if p.include and p.regex is not None]
     anywhere = [part.removeprefix(_ANY_DEPTH) for part in parts if part.startswith(_ANY_DEPTH)]
-    rooted = [f"(?:{part})" for part in parts if not part.startswith(_ANY_DEPTH)]
+    alternatives = [f"(?:{part})" for part in parts if not part.startswith(_ANY_DEPTH)]
     if anywhere:
-        rooted.append(f"(?:^|/)(?:{'|'.join(anywhere)})")
+        alternatives.append(f"(?:^|/)(?:{'|'.join(anywhere)})")
     try:
-        anything = re.compile("|".join(rooted)) if rooted else None
+        anything = re.compile("|".join(alternatives)) if alternatives else None
     except re.error:  # a pattern this cannot combine: ask the spec every time
         anything = None
     return spec, anything
