@@ -25,6 +25,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from skills_mcp.limits import MAX_FILES
+
 from .faults import Fault, FaultQueue
 from .persist import DiskStore
 from .store import EmulatorError, SkillRecord, Store, VersionRecord, bad_request, new_id, zip_version
@@ -199,7 +201,7 @@ async def _read_form(
     request: Request, record: RecordedRequest, fields: dict[str, str], files: list[tuple[str, bytes]]
 ) -> None:
     try:
-        form = await request.form(max_files=10_000, max_fields=100, max_part_size=1024 * 1024)
+        form = await request.form(max_files=MAX_FILES, max_fields=100, max_part_size=1024 * 1024)
     except ClientDisconnect:  # the client stopped mid-body: as with the real API, nothing is stored
         raise _ClientGone from None
     except HTTPException as exc:
