@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Any, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio
 import anyio.to_thread
@@ -27,7 +27,7 @@ import httpx2
 
 from . import __version__, local, reconcile
 from .config import API_VERSION, Settings, api_key
-from .errors import APIError, APIUnreachable, SkillsMcpError
+from .errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
 from .packaging import Package, UploadStream
 from .reporting import QUIET, Reporter
 from .retry import next_delay, should_retry
@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"skills-mcp/{__version__} (+https://pypi.org/project/skills-mcp)"
 MAX_JSON_BYTES = 10_000_000  # no Skills API answer comes near this; a bigger one is refused, not buffered
+MAX_ERROR_BYTES = 1_000_000  # of an error's body; its message is cut to 2,000 characters anyway
+# One listing, all its pages: far beyond any real workspace, well short of what a looping API could send.
+MAX_PAGES = 200
+MAX_LIST_ITEMS = 20_000
+MAX_LIST_BYTES = 50_000_000
+REDACTED = "[redacted]"
 # Of a create's budget, what is kept back to check whether an upload with an unknown outcome landed.
 RECONCILE_RESERVE = 8.0
 
@@ -54,7 +60,14 @@ class _Failure:
     retry: bool  # safe and useful to send again as it is
     maybe_acted: bool  # the request reached the API, which may have acted on it before failing
     headers: httpx2.Headers | None = None
-    error: APIError | None = None
+    error: APIError | ResponseRefused | None = None
+
+
+@dataclass
+class _Unknown:
+    """The check for a landed upload could not decide, and why."""
+
+    reason: str
 
 
 class SkillsAPI:
@@ -159,6 +172,57 @@ class SkillsAPI:
         self, *, source: str | None = None, limit: int = 20, page: str | None = None
     ) -> dict[str, Any]:
         return await self._json("GET", "/v1/skills", _query(limit=limit, source=source, page=page))
+
+    async def all_skills(self, *, source: str | None = None, page_size: int = 100) -> list[dict[str, Any]]:
+        return await self.all_pages("/v1/skills", {"limit": page_size, "source": source}, "skills")
+
+    async def all_skill_versions(self, skill_id: str, *, page_size: int = 100) -> list[dict[str, Any]]:
+        path = f"/v1/skills/{_segment(skill_id)}/versions"
+        return await self.all_pages(path, {"limit": page_size}, f"the versions of skill {skill_id}")
+
+    async def all_pages(self, path: str, params: dict[str, Any], what: str) -> list[dict[str, Any]]:
+        """Every item of a listing, following `next_page`, bounded as a whole: pages, items, bytes and time.
+
+        Each page is already capped (MAX_JSON_BYTES); without a cap across pages, an API that always offers
+        one more page would take all the memory there is.
+        """
+        items: list[dict[str, Any]] = []
+        pages = size = 0
+        page: str | None = None
+        cursors: set[str] = set()
+        with self.budget():
+            deadline = _deadline.get()
+            assert deadline is not None
+            while True:
+                query = _query(**params, page=page)
+                body, read = await self._call(
+                    lambda q=query: self._request("GET", path, params=q), "read", _read_json_sized, QUIET  # type: ignore[misc]
+                )
+                pages, size = pages + 1, size + read
+                data = body.get("data") or []
+                if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+                    raise ResponseRefused(200, f"a page listing {what} has no list of objects under `data`.")
+                items += data
+                page = body.get("next_page")
+                if not page:
+                    return items
+                done = f"Listing {what} was stopped after {pages:,} pages ({len(items):,} items, {size:,} bytes)"
+                if not isinstance(page, str) or page in cursors:
+                    raise ResponseRefused(200, f"{done}: the API offered a page it had already sent, so it "
+                                          "would never end.")  # fmt: skip
+                cursors.add(page)
+                if pages >= MAX_PAGES or len(items) > MAX_LIST_ITEMS or size > MAX_LIST_BYTES:
+                    raise ResponseRefused(
+                        200,
+                        f"{done}, and the API still offered another page. One call reads at most {MAX_PAGES} "
+                        f"pages, {MAX_LIST_ITEMS:,} items or {MAX_LIST_BYTES:,} bytes, far more than a real "
+                        f"workspace holds: check ANTHROPIC_BASE_URL ({self.settings.shown_base_url}).",
+                    )
+                if time.monotonic() >= deadline:
+                    raise APIUnreachable(
+                        f"{done}: this call's time budget of {self.settings.retry.budget:g} s ran out before the "
+                        "last page. Try again, or raise --timeout (SKILLS_MCP_TIMEOUT)."
+                    )
 
     async def delete_skill(self, skill_id: str) -> dict[str, Any]:
         self._newest_seen.pop(skill_id, None)
@@ -281,15 +345,15 @@ class SkillsAPI:
                 note = ""
                 if failure.maybe_acted and landed is not None:
                     found = await self._check_landed(landed, deadline, failure, reporter)
-                    if found is not None and found is not _UNKNOWN:
-                        return found  # type: ignore[return-value]
-                    if found is _UNKNOWN:
-                        raise self._give_up(failure, attempt, started, "Checking whether the upload was stored "
-                                            "failed too, so it may or may not exist: list the skill's versions "
-                                            "before publishing again.")  # fmt: skip
+                    if isinstance(found, _Unknown):  # its own advice, not the status's "try again"
+                        raise self._give_up(failure, attempt, started, "The upload may or may not have been "
+                                            f"stored: checking could not tell. {found.reason}", hint="")  # fmt: skip
+                    if found is not None:
+                        return found
                     note = "When checked, it had not been stored."
                     failure.retry = failure.retry or failure.error is None  # a lost answer, now known harmless
-                if kind == "delete" and acted_before and failure.error is not None and failure.error.status == 404:
+                lost = isinstance(failure.error, APIError) and failure.error.status == 404
+                if kind == "delete" and acted_before and lost:
                     assert gone is not None
                     return gone  # an earlier attempt deleted it; only its answer was lost
                 acted_before = acted_before or failure.maybe_acted
@@ -308,19 +372,21 @@ class SkillsAPI:
         deadline: float,
         failure: _Failure,
         reporter: Reporter,
-    ) -> T | object | None:
-        """What landed, None when nothing did, or _UNKNOWN when the check itself failed."""
+    ) -> T | _Unknown | None:
+        """What landed, None when nothing did, or `_Unknown` when the check could not decide."""
         await reporter.say(f"The upload's outcome is unknown ({failure.summary}); checking whether it was stored.")
         with anyio.move_on_after(max(deadline - time.monotonic(), 0.5)):
             try:
                 found = await landed()
+            except reconcile.CannotTell as exc:
+                return _Unknown(str(exc))
             except SkillsMcpError as exc:
                 log.warning("checking for a landed upload failed: %s", exc)
-                return _UNKNOWN
+                return _Unknown(f"The check failed: {str(exc).rstrip('.')}. {reconcile.CHECK_HINT}")
             if found is not None:
                 await reporter.say("It had been stored; returning it instead of uploading again.")
             return found
-        return _UNKNOWN
+        return _Unknown(f"The check ran out of this call's time budget. {reconcile.CHECK_HINT}")
 
     async def _attempt(
         self, request: httpx2.Request, kind: Kind, read: Callable[[httpx2.Response], Awaitable[T]], until: float
@@ -338,108 +404,178 @@ class SkillsAPI:
             except httpx2.TransportError as exc:
                 return _Failure(f"no answer ({type(exc).__name__})", retry=not creating, maybe_acted=True)
             try:
-                if response.is_error:
-                    error = _api_error(response, await _read_bounded(response))
+                if not response.is_success:
+                    error = await self._error_of(response)
+                    status = response.status_code
                     return _Failure(
                         _short(error),
-                        retry=should_retry(response.status_code, response.headers),
-                        maybe_acted=response.status_code >= 500,
+                        retry=isinstance(error, APIError) and should_retry(status, response.headers),
+                        maybe_acted=not 400 <= status < 500,  # 5xx, or a redirect (303 may mean "made it")
                         headers=response.headers,
                         error=error,
                     )
                 try:
                     return await read(response)
-                except APIError as error:
+                except ResponseRefused as refused:
                     if not creating:
                         raise
-                    # A success status with a broken body: the create probably landed.
-                    return _Failure(_short(error), retry=False, maybe_acted=True, error=error)
+                    # A success status with a body we refused: the create probably landed.
+                    return _Failure(_short(refused), retry=False, maybe_acted=True, error=refused)
             except httpx2.TransportError as exc:
                 return _Failure(f"the answer broke off ({type(exc).__name__})", retry=not creating, maybe_acted=True)
             finally:
                 await response.aclose()
         return _Failure("no answer within this call's time budget", retry=False, maybe_acted=True)
 
-    def _give_up(self, failure: _Failure, attempts: int, started: float, note: str = "") -> SkillsMcpError:
+    async def _error_of(self, response: httpx2.Response) -> APIError | ResponseRefused:
+        """A status other than 2xx: the API's error in plain words, or a redirect, which is never followed."""
+        if response.is_redirect or 300 <= response.status_code < 400:
+            location = response.headers.get("location") or ""
+            try:
+                where = urlsplit(location).hostname or "another path on the same host"
+            except ValueError:
+                where = "an address that is not a URL"
+            return ResponseRefused(
+                response.status_code,
+                f"a redirect to {_redact(where)}, which is not followed (the API key would go along). "
+                f"Check ANTHROPIC_BASE_URL ({self.settings.shown_base_url}).",
+                _request_id(response),
+            )
+        try:
+            raw = await _read_bounded(response, MAX_ERROR_BYTES, "the error")
+        except ResponseRefused:
+            raw = b""  # an error body that large is no message worth reading: the status says enough
+        return _api_error(response, raw)
+
+    def _give_up(
+        self, failure: _Failure, attempts: int, started: float, note: str = "", hint: str | None = None
+    ) -> SkillsMcpError:
         error = failure.error
         if error is not None and attempts == 1 and not note:
             return error  # a plain API error: there is no retry story to tell
         story = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {time.monotonic() - started:.1f} s"
+        if isinstance(error, ResponseRefused):
+            return ResponseRefused(error.status, f"{error.reason.rstrip('.')} ({story}). {note}".strip(),
+                                   error.request_id)  # fmt: skip
         if error is not None:
-            return APIError(error.status, error.error_type, f"{error.api_message} ({story}). {note}".strip(),
-                            error.request_id)  # fmt: skip
-        hint = note or f"Check the network and ANTHROPIC_BASE_URL ({self.settings.base_url})."
+            message = f"{error.api_message.rstrip('.')} ({story})"
+            return APIError(error.status, error.error_type, message, error.request_id, note=note, hint=hint)
+        hint = note or f"Check the network and ANTHROPIC_BASE_URL ({self.settings.shown_base_url})."
         return APIUnreachable(f"The Skills API {story}: {failure.summary}. {hint}")
 
 
-_UNKNOWN = object()
-
-
-def _short(error: APIError) -> str:
+def _short(error: APIError | ResponseRefused) -> str:
     rid = f", request id {error.request_id}" if error.request_id else ""
+    if isinstance(error, ResponseRefused):
+        return f"HTTP {error.status}{rid}, answer refused: {error.reason.rstrip('.')}"
     kind = f" {error.error_type}" if error.error_type else ""
     return f"HTTP {error.status}{kind}{rid}"
 
 
 async def _bounded(response: httpx2.Response, limit: int, what: str) -> AsyncIterator[bytes]:
     """The body's chunks, refusing to go past `limit` rather than fill memory or disk."""
+
+    def refuse(size: str) -> ResponseRefused:
+        reason = f"{what} is larger than {limit:,} bytes ({size}); refusing to read it."
+        return ResponseRefused(response.status_code, reason, _request_id(response))
+
+    announced = response.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise refuse(f"{int(announced):,} announced")
     size = 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:
-            raise APIError(
-                response.status_code, None, f"{what} is larger than {limit:,} bytes; refusing to read it.",
-                response.headers.get("request-id"),
-            )  # fmt: skip
+            raise refuse(f"{size:,} read so far")
         yield chunk
 
 
-async def _read_bounded(response: httpx2.Response) -> bytes:
-    return b"".join([chunk async for chunk in _bounded(response, MAX_JSON_BYTES, "the answer")])
+async def _read_bounded(response: httpx2.Response, limit: int = MAX_JSON_BYTES, what: str = "the answer") -> bytes:
+    return b"".join([chunk async for chunk in _bounded(response, limit, what)])
 
 
 async def _read_json(response: httpx2.Response) -> dict[str, Any]:
+    return (await _read_json_sized(response))[0]
+
+
+async def _read_json_sized(response: httpx2.Response) -> tuple[dict[str, Any], int]:
+    """The answer as a JSON object with every string redacted, and its size in bytes."""
+    raw = await _read_bounded(response)
+    body = _parse_json(raw)
+    if not isinstance(body, dict):
+        raise ResponseRefused(
+            response.status_code, "the body is not a JSON object (malformed, truncated or nested too deep).",
+            _request_id(response),
+        )  # fmt: skip
+    return _redact_all(body), len(raw)
+
+
+def _parse_json(raw: bytes) -> Any:
+    """The parsed body, or None when it is not JSON we can read (nesting deep enough to overflow the parser too)."""
     import json
 
-    raw = await _read_bounded(response)
     try:
-        body = json.loads(raw)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise APIError(
-            response.status_code, None, "the API answered with a body that is not a JSON object.",
-            response.headers.get("request-id"),
-        )  # fmt: skip
-    return body
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _api_error(response: httpx2.Response, raw: bytes) -> APIError:
-    import json
-
-    request_id = response.headers.get("request-id")
+    """Every string taken from the answer is redacted here, where an API error becomes ours."""
+    request_id = _request_id(response)
     error_type: str | None = None
     message = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        body = None  # an HTML page from a proxy, say: its text is not worth passing on
+    body = _parse_json(raw)  # None for an HTML page from a proxy, say: its text is not worth passing on
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         error = body["error"]
-        error_type = error.get("type") if isinstance(error.get("type"), str) else None
+        if isinstance(error.get("type"), str) and error["type"]:
+            error_type = _redact(error["type"][:200])
         if isinstance(error.get("message"), str) and error["message"]:
             message = error["message"][:2000]
-        request_id = request_id or body.get("request_id")
+        if request_id is None and isinstance(body.get("request_id"), str):
+            request_id = _redact(body["request_id"][:200])
     return APIError(response.status_code, error_type, _redact(message), request_id)
 
 
-def _redact(text: str) -> str:
-    """An API that echoes the key back must not hand it to the agent."""
+def _request_id(response: httpx2.Response) -> str | None:
+    value = response.headers.get("request-id")
+    return _redact(value[:200]) if value else None
+
+
+def _secret() -> str | None:
+    """The key to hide; one too short to be real is not searched for, or every answer would be mangled."""
     try:
         key = api_key()
-    except Exception:
-        return text
-    return text.replace(key, "[redacted]")
+    except ConfigError:
+        return None
+    return key if len(key) >= 8 else None
+
+
+def _redact(text: str) -> str:
+    """An API that echoes the key back must not hand it to the agent, nor to a log."""
+    key = _secret()
+    return text.replace(key, REDACTED) if key else text
+
+
+def _redact_all(body: dict[str, Any]) -> dict[str, Any]:
+    """`_redact` over every string in a parsed answer, keys included, in place. A loop, not recursion: the
+    parser accepts nesting as deep as the stack allows, so a recursive walk could overflow it."""
+    key = _secret()
+    if key is None:
+        return body
+    stack: list[dict[str, Any] | list[Any]] = [body]
+    while stack:
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for name, value in items:
+            if isinstance(value, str) and key in value:
+                node[name] = value.replace(key, REDACTED)  # type: ignore[index]
+            elif isinstance(value, dict | list):
+                stack.append(value)
+            if isinstance(name, str) and key in name:
+                assert isinstance(node, dict)
+                node[name.replace(key, REDACTED)] = node.pop(name)
+    return body
 
 
 def _segment(value: str) -> str:

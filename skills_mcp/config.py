@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
 from .retry import RetryPolicy
@@ -37,6 +38,11 @@ class Settings:
     def local(self) -> bool:
         return self.local_dir is not None
 
+    @property
+    def shown_base_url(self) -> str:
+        """The base URL as it may be printed or logged: without a user name or password in it."""
+        return without_credentials(self.base_url)
+
     @classmethod
     def from_env(
         cls,
@@ -67,6 +73,20 @@ class Settings:
                 max_attempts=max_attempts or int(_number("SKILLS_MCP_MAX_ATTEMPTS", defaults_r.max_attempts)),
             ),
         )
+
+
+def without_credentials(url: str) -> str:
+    """`http://user:password@host/x` as `http://host/x`; anything unparsable is not printed at all."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return "(not a valid URL)"
+    if "@" not in parts.netloc:
+        return url
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit(parts._replace(netloc=f"{host}{port}"))
 
 
 def api_key() -> str:

@@ -28,15 +28,26 @@ class UploadAborted(SkillsMcpError):
 class APIError(SkillsMcpError):
     """The Skills API answered with an error status."""
 
-    def __init__(self, status: int, error_type: str | None, message: str, request_id: str | None) -> None:
+    def __init__(
+        self,
+        status: int,
+        error_type: str | None,
+        message: str,
+        request_id: str | None,
+        *,
+        note: str = "",
+        hint: str | None = None,
+    ) -> None:
+        """`note`: what happened around the error (retries, a check); `hint`: what to do, else the status's own."""
         self.status = status
         self.error_type = error_type
         self.api_message = message
         self.request_id = request_id
         kind = f" {error_type}" if error_type else ""
         rid = f" (request id {request_id})" if request_id else ""
-        hint = _HINTS.get(status) or (_HINTS[500] if status >= 500 else "")
-        super().__init__(f"Skills API error {status}{kind}: {message}{rid}" + (f". {hint}" if hint else ""))
+        hint = hint if hint is not None else _HINTS.get(status) or (_HINTS[500] if status >= 500 else "")
+        tail = " ".join(part for part in (note, hint) if part)
+        super().__init__(f"Skills API error {status}{kind}: {message}{rid}" + (f". {tail}" if tail else ""))
 
 
 _HINTS = {
@@ -47,6 +58,21 @@ _HINTS = {
     429: "Rate limited; wait a little and try again.",
     500: "The API failed on its side; try again shortly.",
 }
+
+
+class ResponseRefused(SkillsMcpError):
+    """The API answered, but skills-mcp refused the answer (too large, not JSON, a redirect, endless pages).
+
+    Not an `APIError`: the API did not report a failure, we declined what it sent, and the fix is on a
+    different side (a proxy, ANTHROPIC_BASE_URL, a broken or hostile endpoint).
+    """
+
+    def __init__(self, status: int, reason: str, request_id: str | None = None) -> None:
+        self.status = status
+        self.reason = reason
+        self.request_id = request_id
+        rid = f", request id {request_id}" if request_id else ""
+        super().__init__(f"The Skills API answered (HTTP {status}{rid}), but skills-mcp refused the answer: {reason}")
 
 
 class APIUnreachable(SkillsMcpError):

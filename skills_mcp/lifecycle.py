@@ -42,14 +42,7 @@ async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool =
 
 async def all_version_refs(api: SkillsAPI, skill_id: str) -> list[str]:
     """Every version, all pages, collected before anything is deleted so cursors stay valid."""
-    refs: list[str] = []
-    page: str | None = None
-    while True:
-        listing = await api.list_skill_versions(skill_id, limit=100, page=page)
-        refs += [version_ref(v) for v in listing.get("data") or []]
-        page = listing.get("next_page")
-        if not page:
-            return refs
+    return [version_ref(v) for v in await api.all_skill_versions(skill_id, page_size=100)]
 
 
 async def download(

@@ -14,6 +14,7 @@ import functools
 import io
 import mimetypes
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -45,23 +46,23 @@ class Package:
         return [f"{self.folder_name}/{f.relpath}" for f in self.files]
 
     def same_content(self, archive: IO[bytes]) -> bool:
-        """Whether a version's content zip holds exactly these files, byte for byte."""
+        """Whether a version's content zip holds exactly these files, byte for byte, under the names they
+        were sent with. An archive that cannot be read raises (`zipfile.BadZipFile`, `OSError`): that is
+        "cannot tell", which the caller must not take for either answer."""
         import zipfile  # deferred: only the rare check of an upload with a lost answer needs it
 
-        try:
-            with zipfile.ZipFile(archive) as zf:
-                entries = {i.filename: i for i in zf.infolist() if not i.is_dir()}
-                if set(entries) != set(self.filenames()):
+        sent = [wire_filename(name) for name in self.filenames()]
+        with zipfile.ZipFile(archive) as zf:
+            entries = {i.filename: i for i in zf.infolist() if not i.is_dir()}
+            if set(entries) != set(sent):
+                return False
+            for name, file in zip(sent, self.files, strict=True):
+                if entries[name].file_size != file.size:
                     return False
-                for name, file in zip(self.filenames(), self.files, strict=True):
-                    if entries[name].file_size != file.size:
-                        return False
-                    with zf.open(entries[name]) as packed, open(file.path, "rb") as local:
-                        while chunk := packed.read(CHUNK_BYTES):
-                            if local.read(len(chunk)) != chunk:
-                                return False
-        except (zipfile.BadZipFile, OSError):
-            return False
+                with zf.open(entries[name]) as packed, open(file.path, "rb") as local:
+                    while chunk := packed.read(CHUNK_BYTES):
+                        if local.read(len(chunk)) != chunk:
+                            return False
         return True
 
     def multipart_files(self) -> list[tuple[str, tuple[str, Any, str]]]:
@@ -70,6 +71,17 @@ class Package:
             (FIELD_NAME, (name, _FileReader(f), content_type(name)))
             for name, f in zip(self.filenames(), self.files, strict=True)
         ]
+
+
+# What httpx2's multipart encoder (the official SDK's too) does to a filename parameter: the HTML5 form
+# encoding, which percent-escapes `"`, CR, LF and other control characters and doubles a backslash.
+_WIRE_ESCAPES = {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
+_WIRE_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _WIRE_ESCAPES))
+
+
+def wire_filename(name: str) -> str:
+    """`name` as it goes out in a part's filename, so what the API stored is compared with what was sent."""
+    return _WIRE_ESCAPE_RE.sub(lambda m: _WIRE_ESCAPES[m.group(0)], name)
 
 
 def content_type(filename: str) -> str:

@@ -111,14 +111,7 @@ async def _add_version(
 
 async def find_skills_named(api: SkillsAPI, name: str) -> list[dict[str, Any]]:
     """Custom skills whose latest version carries `name`: the name lives on versions, titles are not unique."""
-    skills: list[dict[str, Any]] = []
-    page: str | None = None
-    while True:
-        listing = await api.list_skills(source="custom", limit=FIND_PAGE_SIZE, page=page)
-        skills += listing.get("data") or []
-        page = listing.get("next_page")
-        if not page:
-            break
+    skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
     matches: list[dict[str, Any]] = []
     limiter = anyio.CapacityLimiter(FIND_CONCURRENCY)
 

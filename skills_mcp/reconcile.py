@@ -4,9 +4,10 @@ Before a create lands, we note what exists (the skill's newest version, or the n
 `Snapshot`, known already (the skill as the caller just read it, or this process's last upload to
 it) or read alongside the upload, whose last byte waits for the answer. After an unknown outcome,
 a candidate is anything newer than that note, with the folder's name; it is our upload only if its
-content zip holds exactly our files, byte for byte (where the content endpoint is missing, name and
-newness decide). So an earlier, identical publish is never mistaken for it; and when the noted
-version has been deleted since, the check says it cannot tell.
+content zip holds exactly our files, byte for byte, under the names they went out with. So an
+earlier, identical publish is never mistaken for it; and when a candidate's content cannot be read
+(any error) or the noted version has been deleted since, the check says it cannot tell: a version
+we cannot show is ours is never claimed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import anyio
 import anyio.to_thread
 
-from .errors import APIError, SkillsMcpError
+from .errors import APIError, ResponseRefused, SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .packaging import Package
 
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from .api_client import SkillsAPI
 
 RECENT = 20  # how many of the newest versions or skills to look through
+CHECK_HINT = (
+    "Compare the skill's newest versions with your files (list_skill_versions and download_skill_version, or "
+    "`skills-mcp versions` and `skills-mcp download`) before publishing again."
+)
 S = TypeVar("S")
 
 
@@ -95,7 +100,9 @@ async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before
             found = dict(version)
     if found is not None and before is not None:  # deleted since: `found` may be older than it was
         ref = version_ref(found)
-        raise SkillsMcpError(f"version {before} is no longer listed, so whether {ref} is this upload is unknown")
+        raise CannotTell(
+            f"Version {before} is no longer listed, so whether {ref} is this upload is unknown. {CHECK_HINT}"
+        )
     return found
 
 
@@ -112,11 +119,31 @@ async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> di
     return None
 
 
+class CannotTell(SkillsMcpError):
+    """The check could not decide whether an upload landed: it must be reported, never guessed."""
+
+
 async def _same_content(api: SkillsAPI, skill_id: str, version: str, package: Package) -> bool:
+    """A candidate whose content cannot be read might be anyone's: that is "cannot tell", never "same"."""
     with tempfile.TemporaryFile() as archive:
         try:
             await api.download_skill_version(skill_id, version, archive, max_bytes=2 * MAX_UPLOAD_BYTES)
-        except APIError:
-            return True  # no content endpoint here (e.g. some cloud deployments): name and newness decide
-        archive.seek(0)
-        return await anyio.to_thread.run_sync(package.same_content, archive)
+            archive.seek(0)
+            return await anyio.to_thread.run_sync(package.same_content, archive)
+        except Exception as exc:  # any failure, an unreadable zip included, leaves the question open
+            raise CannotTell(
+                f"Version {version} of skill {skill_id}, named '{package.folder_name}', appeared since the upload "
+                f"began, but its content could not be read ({_why(exc)}), so whether it is this upload is "
+                f"unknown. {CHECK_HINT}"
+            ) from None
+
+
+def _why(exc: Exception) -> str:
+    """The failure in a few words, for inside another message."""
+    if isinstance(exc, APIError):
+        return f"HTTP {exc.status}" + (f" {exc.error_type}" if exc.error_type else "")
+    if isinstance(exc, ResponseRefused):
+        return f"HTTP {exc.status}, refused: {exc.reason.rstrip('.')}"
+    if isinstance(exc, SkillsMcpError):
+        return str(exc).rstrip(".")
+    return f"{type(exc).__name__}: {exc}"

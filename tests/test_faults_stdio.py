@@ -14,6 +14,7 @@ from conftest import Emulator, McpSession, official_sdk, server_env, write_skill
 from skills_mcp.emulator import Fault
 
 FAST = {"retry-after-ms": "20"}  # a server-named wait, so retries do not sit out the backoff
+DEEP = b"[" * 200_000 + b"]" * 200_000  # valid JSON, nested past the parser's recursion limit
 
 
 @dataclass
@@ -62,6 +63,17 @@ CASES: dict[str, Case] = {
         ["Skills API error 502", "gave up after 4 attempts", "request id req_"],
     ),
     "401": Case([{"status": 401}], False, 0, ["401 authentication_error", "ANTHROPIC_API_KEY"]),
+    "redirect with a JSON body": Case(
+        [{"status": 302, "headers": {"location": "http://elsewhere.example/v1/x"}, "body": {"id": "skillver_x"}}],
+        False,
+        0,
+        ["refused", "redirect", "elsewhere.example", "ANTHROPIC_BASE_URL"],
+    ),
+    "deeply nested 200 that landed": Case([{"status": 200, "body": DEEP, "after": True}], True, 1),
+    "deeply nested 200 that did not land": Case(
+        [{"status": 200, "body": DEEP}], False, 0, ["not a JSON object", "not been stored"]
+    ),
+    "deeply nested 500 body": Case([{"status": 500, "body": DEEP}], False, 0, ["500", "not been stored"]),
     "404": Case([{"status": 404}], False, 0, ["404 not_found_error"]),
 }
 
@@ -207,5 +219,45 @@ def test_a_lost_answer_is_unknown_when_the_snapshot_version_was_deleted(
     result = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
 
     message = "\n".join(getattr(c, "text", "") for c in result.content)
-    assert result.is_error and "may or may not exist" in message
+    assert result.is_error and "may or may not" in message
     assert versions(api, skill_id) == 2  # the first, and the one whose answer was lost: nothing re-sent
+
+
+# --- "did it land?" never claims a version it cannot show is ours ------------------------------------------
+
+CONTENT_FAILURES: dict[str, dict[str, Any]] = {
+    "404": {"status": 404},
+    "500": {"status": 500},
+    "429 for good": {"status": 429, "headers": FAST, "times": 10},
+    "archive too large": {"status": 200, "body_size": 70_000_000},
+    "not a zip": {"status": 200, "body": b"this is not a zip archive"},
+}
+
+
+@pytest.mark.parametrize("failure", list(CONTENT_FAILURES), ids=list(CONTENT_FAILURES))
+def test_another_clients_version_is_not_ours_when_its_content_cannot_be_read(
+    failure: str, api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
+    folder = write_skill(workdir)
+    skill_id = make_skill(api, folder)
+    # 1. Our publish succeeds; the server notes the version it made.
+    first = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
+    assert first.is_error is False, first.content
+    # 2. Another client adds a version with the same name and different content.
+    (workdir / "other").mkdir()
+    other = write_skill(workdir / "other", body="# Someone else's edit\n")
+    official_sdk(api.url).beta.skills.versions.create(
+        skill_id=skill_id, files=files_from_dir(other), betas=["skills-2025-10-02"]
+    )
+    # 3. Our next upload gets a 500 and is not stored; 4. the content endpoint fails.
+    api.state.faults.push(Fault(status=500, method="POST", path_prefix=f"/v1/skills/{skill_id}/versions"))
+    api.state.faults.push(Fault(method="GET", path_prefix=f"/v1/skills/{skill_id}/versions/", **CONTENT_FAILURES[failure]))
+
+    result = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
+
+    message = "\n".join(getattr(c, "text", "") for c in result.content)
+    assert result.is_error, message
+    assert "may or may not" in message and "could not be read" in message, message
+    assert "list_skill_versions" in message  # what the user can check
+    assert versions(api, skill_id) == 3  # the original, ours, the other client's: nothing re-sent
+    assert mcp.call("get_skill", {"skill_id": skill_id}).is_error is False  # still serving
