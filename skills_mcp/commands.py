@@ -1,7 +1,8 @@
 """The CLI's subcommands: the same publisher, lifecycle and API client as the MCP tools, for scripts and CI.
 
 Exit codes: 0 done; 1 refused (invalid skill or arguments, nothing sent); 3 the API answered with
-an error; 4 the API could not be reached in time; 5 configuration (e.g. no API key).
+an error; 4 the API could not be reached in time; 5 configuration (e.g. no API key); 6 the API answered
+but skills-mcp refused the answer (a redirect, not JSON, too large, endless pages).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 
 from . import local
 from .config import Settings
-from .errors import APIError, APIUnreachable, ConfigError, SkillsMcpError
+from .errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
 from .lazy import lazy_module
 from .models import Deleted, PublishResult, Skill, SkillPage, SkillVersion, SkillVersionPage, ValidationReport
 from .reporting import Reporter
@@ -31,7 +32,7 @@ else:  # this module is imported to build the parser, also when only the server 
         lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher", "skills_mcp.validation"]
     )
 
-EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG = 0, 1, 3, 4, 5
+EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 3, 4, 5, 6
 
 Command = Callable[["SkillsAPI", argparse.Namespace], Awaitable[tuple[BaseModel, str]]]
 
@@ -114,6 +115,8 @@ def _exit_code(exc: SkillsMcpError) -> int:
         return EXIT_API
     if isinstance(exc, APIUnreachable):
         return EXIT_UNREACHABLE
+    if isinstance(exc, ResponseRefused):
+        return EXIT_ANSWER_REFUSED
     return EXIT_REFUSED
 
 
