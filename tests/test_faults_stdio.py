@@ -251,7 +251,8 @@ def test_another_clients_version_is_not_ours_when_its_content_cannot_be_read(
     )
     # 3. Our next upload gets a 500 and is not stored; 4. the content endpoint fails.
     api.state.faults.push(Fault(status=500, method="POST", path_prefix=f"/v1/skills/{skill_id}/versions"))
-    api.state.faults.push(Fault(method="GET", path_prefix=f"/v1/skills/{skill_id}/versions/", **CONTENT_FAILURES[failure]))
+    content = f"/v1/skills/{skill_id}/versions/"
+    api.state.faults.push(Fault(method="GET", path_prefix=content, **CONTENT_FAILURES[failure]))
 
     result = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
 
