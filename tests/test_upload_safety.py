@@ -85,11 +85,14 @@ def test_an_unreadable_file_is_named_before_anything_is_sent(workdir: Path, monk
 
 
 def test_an_api_message_that_echoes_the_key_is_redacted(api: Emulator, mcp: McpSession) -> None:
+    """The fault matches only this call's request: the emulator and the server outlive each test, and a request
+    left over from an earlier one (a snapshot read cancelled with its upload, say) took an unmatched fault."""
     echo = {"type": "error", "error": {"type": "authentication_error", "message": f"bad key {API_KEY}"}}
-    api.state.faults.push(Fault(401, body=echo))
+    api.state.faults.push(Fault(401, body=echo, method="GET", path_prefix="/v1/skills/skill_x"))
     result = mcp.call("get_skill", {"skill_id": "skill_x"})
     text = "\n".join(getattr(c, "text", "") for c in result.content)
-    assert result.is_error and "bad key [redacted]" in text and API_KEY not in text
+    assert result.is_error and "bad key [redacted]" in text and API_KEY not in text, text
+    assert [r.status for r in api.state.requests if r.path == "/v1/skills/skill_x"] == [401]
 
 
 def test_log_lines_and_tracebacks_never_show_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
