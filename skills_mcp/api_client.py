@@ -8,10 +8,15 @@ Retry rules, in short (the README's "Reliability and security" has the long form
   or the API answered 5xx) is never sent again blindly: `reconcile` first checks whether it landed
   and returns what landed;
 - everything one tool call does shares one time budget, so no call outlives a client's timeout.
+
+Answers are judged before use: a redirect is refused (never followed), a body that is too large, not
+JSON or nested too deep is refused (`ResponseRefused`), a listing is bounded across all its pages, and
+every string that comes back is redacted of the API key.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -194,10 +199,8 @@ class SkillsAPI:
             deadline = _deadline.get()
             assert deadline is not None
             while True:
-                query = _query(**params, page=page)
-                body, read = await self._call(
-                    lambda q=query: self._request("GET", path, params=q), "read", _read_json_sized, QUIET  # type: ignore[misc]
-                )
+                build = functools.partial(self._request, "GET", path, params=_query(**params, page=page))
+                body, read = await self._call(build, "read", _read_json_sized, QUIET)
                 pages, size = pages + 1, size + read
                 data = body.get("data") or []
                 if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
