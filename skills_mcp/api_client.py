@@ -195,12 +195,24 @@ class SkillsAPI:
         pages = size = 0
         page: str | None = None
         cursors: set[str] = set()
+
+        def stopped() -> str:
+            return f"Listing {what} was stopped after {pages:,} pages ({len(items):,} items, {size:,} bytes)"
+
         with self.budget():
             deadline = _deadline.get()
             assert deadline is not None
             while True:
+                if pages and time.monotonic() >= deadline:
+                    raise APIUnreachable(f"{stopped()}: this call's time budget of {self.settings.retry.budget:g} s "
+                                         "ran out before the last page. Try again, or raise --timeout.")  # fmt: skip
                 build = functools.partial(self._request, "GET", path, params=_query(**params, page=page))
-                body, read = await self._call(build, "read", _read_json_sized, QUIET)
+                try:
+                    body, read = await self._call(build, "read", _read_json_sized, QUIET)
+                except APIUnreachable as exc:
+                    if not pages:
+                        raise
+                    raise APIUnreachable(f"{stopped()}: {exc}") from None
                 pages, size = pages + 1, size + read
                 data = body.get("data") or []
                 if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
@@ -209,22 +221,16 @@ class SkillsAPI:
                 page = body.get("next_page")
                 if not page:
                     return items
-                done = f"Listing {what} was stopped after {pages:,} pages ({len(items):,} items, {size:,} bytes)"
                 if not isinstance(page, str) or page in cursors:
-                    raise ResponseRefused(200, f"{done}: the API offered a page it had already sent, so it "
+                    raise ResponseRefused(200, f"{stopped()}: the API offered a page it had already sent, so it "
                                           "would never end.")  # fmt: skip
                 cursors.add(page)
                 if pages >= MAX_PAGES or len(items) > MAX_LIST_ITEMS or size > MAX_LIST_BYTES:
                     raise ResponseRefused(
                         200,
-                        f"{done}, and the API still offered another page. One call reads at most {MAX_PAGES} "
+                        f"{stopped()}, and the API still offered another page. One call reads at most {MAX_PAGES} "
                         f"pages, {MAX_LIST_ITEMS:,} items or {MAX_LIST_BYTES:,} bytes, far more than a real "
                         f"workspace holds: check ANTHROPIC_BASE_URL ({self.settings.shown_base_url}).",
-                    )
-                if time.monotonic() >= deadline:
-                    raise APIUnreachable(
-                        f"{done}: this call's time budget of {self.settings.retry.budget:g} s ran out before the "
-                        "last page. Try again, or raise --timeout (SKILLS_MCP_TIMEOUT)."
                     )
 
     async def delete_skill(self, skill_id: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from conftest import API_KEY, Emulator, McpSession, official_sdk, server_env, write_skill
 from starlette.applications import Starlette
@@ -141,10 +142,11 @@ def test_credentials_in_the_base_url_are_never_printed() -> None:
 # --- pagination is bounded as a whole ------------------------------------------------------------------------
 
 
-def endless_listing(page_bytes: int, items_per_page: int) -> Starlette:
-    """An API whose every listing page offers one more: distinct cursors, optional padding."""
+def endless_listing(page_bytes: int, items_per_page: int, pace: float = 0.0) -> Starlette:
+    """An API whose every listing page offers one more: distinct cursors, optional padding, `pace` s per page."""
 
     async def listing(request: Request) -> Response:
+        await anyio.sleep(pace)  # a slow API, not a synchronisation: nothing waits for it to end
         n = int(request.query_params.get("page", "p0")[1:]) + 1
         items = [{"id": f"skill_{n}_{i}", "type": "skill", "latest_version": None} for i in range(items_per_page)]
         return JSONResponse({"data": items, "next_page": f"p{n}", "pad": "x" * page_bytes})
@@ -155,29 +157,41 @@ def endless_listing(page_bytes: int, items_per_page: int) -> Starlette:
 @pytest.fixture
 def hostile_session(request: pytest.FixtureRequest, emulator: Emulator, skills_root: Path,
                     tmp_path: Path) -> Iterator[tuple[McpSession, Path]]:  # fmt: skip
-    page_bytes, items = request.param
-    with serve_in_thread(endless_listing(page_bytes, items)) as url:
+    page_bytes, items, pace, options = request.param
+    with serve_in_thread(endless_listing(page_bytes, items, pace)) as url:
         env = {**server_env(emulator), "ANTHROPIC_BASE_URL": url}
-        session = McpSession(["--allow-dir", str(tmp_path)], env, tmp_path / "stderr.log")
+        session = McpSession(["--allow-dir", str(tmp_path), *options], env, tmp_path / "stderr.log")
         try:
             yield session, tmp_path
         finally:
             session.close()
 
 
-ENDLESS = {"big pages": (9_000_000, 1), "many small pages": (0, 1), "many items": (0, 1_000)}
+ENDLESS: dict[str, tuple[int, int, float, list[str], str]] = {
+    "big pages": (9_000_000, 1, 0.0, [], "still offered another page"),
+    "many small pages": (0, 1, 0.0, [], "still offered another page"),
+    "many items": (0, 1_000, 0.0, [], "still offered another page"),
+    "slow pages": (0, 1, 0.2, ["--timeout", "3"], "time budget"),
+}
 
 
-@pytest.mark.parametrize("hostile_session", list(ENDLESS.values()), ids=list(ENDLESS), indirect=True)
+@pytest.mark.parametrize(
+    ("hostile_session", "says"),
+    [(v[:4], v[4]) for v in ENDLESS.values()],
+    ids=list(ENDLESS),
+    indirect=["hostile_session"],
+)
 @pytest.mark.parametrize("tool", ["publish_skill", "delete_skill"])
-def test_an_endless_listing_is_stopped_with_a_clear_error(tool: str, hostile_session: tuple[McpSession, Path]) -> None:
+def test_an_endless_listing_is_stopped_with_a_clear_error(
+    tool: str, says: str, hostile_session: tuple[McpSession, Path]
+) -> None:
     session, folder = hostile_session
     args = {"path": str(write_skill(folder))} if tool == "publish_skill" else {"skill_id": "skill_x",
                                                                                "delete_versions": True}  # fmt: skip
     result = session.call(tool, args)
     message = text_of(result)
     assert result.is_error, message
-    assert "was stopped after" in message and "still offered another page" in message, message
+    assert "was stopped after" in message and says in message, message
 
 
 def test_a_listing_that_repeats_a_page_is_stopped(api: Emulator, mcp: McpSession, workdir: Path) -> None:
