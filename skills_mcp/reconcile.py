@@ -87,35 +87,51 @@ async def newest_skills(api: SkillsAPI) -> set[str]:
 
 
 async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before: str | None) -> dict[str, Any] | None:
-    """Our version if it landed, None if it did not; an error when the listing cannot tell (`before` is gone)."""
+    """Our version if it landed, None if it did not. `CannotTell` when no candidate is ours but one could not be
+    read, or when `before` is no longer listed (then a match may be older than the upload)."""
     from .api_client import version_ref
 
     found: dict[str, Any] | None = None
+    unreadable: CannotTell | None = None
+    bounded = before is None
     for version in (await api.list_skill_versions(skill_id, limit=RECENT)).get("data") or []:  # newest first
         ref = version_ref(version)
         if before is not None and before in (ref, version.get("id")):
-            return found  # everything from here on existed before we uploaded
+            bounded = True
+            break  # everything from here on existed before we uploaded
         named = version.get("name", package.folder_name) == package.folder_name
-        if found is None and named and await _same_content(api, skill_id, ref, package):
-            found = dict(version)
-    if found is not None and before is not None:  # deleted since: `found` may be older than it was
+        if found is None and named:
+            try:
+                found = dict(version) if await _same_content(api, skill_id, ref, package) else None
+            except CannotTell as exc:
+                unreadable = unreadable or exc
+    if found is not None and not bounded:  # deleted since: `found` may be older than the upload
         ref = version_ref(found)
         raise CannotTell(
             f"Version {before} is no longer listed, so whether {ref} is this upload is unknown. {CHECK_HINT}"
         )
+    if found is None and unreadable is not None:
+        raise unreadable
     return found
 
 
 async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> dict[str, Any] | None:
+    """Our skill if it landed, None if not; `CannotTell` when none is ours but a candidate could not be read."""
+    unreadable: CannotTell | None = None
     listing = await api.list_skills(source="custom", limit=RECENT)
     for skill in listing.get("data") or []:
         if skill["id"] in before:
             continue
         latest = await api.get_skill_version(skill["id"], "latest")
-        if latest.get("name") == package.folder_name and await _same_content(
-            api, skill["id"], str(latest.get("version") or latest["id"]), package
-        ):
-            return dict(skill)
+        if latest.get("name") != package.folder_name:
+            continue
+        try:
+            if await _same_content(api, skill["id"], str(latest.get("version") or latest["id"]), package):
+                return dict(skill)
+        except CannotTell as exc:
+            unreadable = unreadable or exc
+    if unreadable is not None:
+        raise unreadable
     return None
 
 
