@@ -73,14 +73,15 @@ class Package:
         ]
 
 
-# What httpx2's multipart encoder (the official SDK's too) does to a filename parameter: the HTML5 form
-# encoding, which percent-escapes `"`, CR, LF and other control characters and doubles a backslash.
-_WIRE_ESCAPES = {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
+# What httpx2's multipart encoder (the official SDK's too) does to a filename: the HTML5 form encoding,
+# which percent-escapes `"` and the control characters (all but ESC, as httpx2 does). It also doubles a
+# backslash, but that is the quoted string's own escaping, which the receiving parser undoes.
+_WIRE_ESCAPES = {'"': "%22", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
 _WIRE_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _WIRE_ESCAPES))
 
 
 def wire_filename(name: str) -> str:
-    """`name` as it goes out in a part's filename, so what the API stored is compared with what was sent."""
+    """`name` as the API receives it in a part's filename, so what it stored is compared with what was sent."""
     return _WIRE_ESCAPE_RE.sub(lambda m: _WIRE_ESCAPES[m.group(0)], name)
 
 

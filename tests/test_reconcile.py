@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -32,10 +33,10 @@ def package_of(tmp_path: Path, names: list[str]) -> Package:
 
 
 def sent_filenames(package: Package) -> list[str]:
-    """The filename parameters exactly as httpx2 writes them into the body."""
+    """The filename parameters as httpx2 writes them into the body, read as a quoted string (`\\x` is `x`)."""
     request = httpx2.Request("POST", "http://x/", files=package.multipart_files())
-    body = request.read()
-    return [m.decode() for m in __import__("re").findall(rb'filename="([^"]*)"', body)]
+    quoted = re.findall(r'filename="((?:[^"\\]|\\.)*)"', request.read().decode())
+    return [re.sub(r"\\(.)", r"\1", value) for value in quoted]
 
 
 @pytest.mark.parametrize("name", ODD_NAMES)
@@ -82,3 +83,5 @@ def test_a_lost_answer_for_odd_names_is_found_not_sent_again(
     versions = api.state.store.skills[skill_id].versions
     assert len(versions) == 2  # the first, and the one whose answer was lost: not sent again
     assert version["id"] == versions[-1].id
+    received = [name for _field, name, _data in api.state.uploads()[-1].files]
+    assert received == [wire_filename(n) for n in package.filenames()]  # as a real multipart parser reads them
