@@ -32,7 +32,7 @@ import httpx2
 
 from . import __version__, local, reconcile
 from .config import API_VERSION, Settings, api_key
-from .errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
+from .errors import CHECK_HINT, APIError, APIUnreachable, CannotTell, ConfigError, ResponseRefused, SkillsMcpError
 from .packaging import Package, UploadStream
 from .reporting import QUIET, Reporter
 from .retry import next_delay, should_retry
@@ -387,15 +387,15 @@ class SkillsAPI:
         with anyio.move_on_after(max(deadline - time.monotonic(), 0.5)):
             try:
                 found = await landed()
-            except reconcile.CannotTell as exc:
+            except CannotTell as exc:
                 return _Unknown(str(exc))
             except SkillsMcpError as exc:
                 log.warning("checking for a landed upload failed: %s", exc)
-                return _Unknown(f"The check failed: {str(exc).rstrip('.')}. {reconcile.CHECK_HINT}")
+                return _Unknown(f"The check failed: {str(exc).rstrip('.')}. {CHECK_HINT}")
             if found is not None:
                 await reporter.say("It had been stored; returning it instead of uploading again.")
             return found
-        return _Unknown(f"The check ran out of this call's time budget. {reconcile.CHECK_HINT}")
+        return _Unknown(f"The check ran out of this call's time budget. {CHECK_HINT}")
 
     async def _attempt(
         self, request: httpx2.Request, kind: Kind, read: Callable[[httpx2.Response], Awaitable[T]], until: float

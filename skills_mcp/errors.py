@@ -75,5 +75,15 @@ class ResponseRefused(SkillsMcpError):
         super().__init__(f"The Skills API answered (HTTP {status}{rid}), but skills-mcp refused the answer: {reason}")
 
 
+class CannotTell(SkillsMcpError):
+    """Whether an upload with a lost answer landed could not be decided: reported, never guessed."""
+
+
+CHECK_HINT = (
+    "Compare the skill's newest versions with your files (list_skill_versions and download_skill_version, or "
+    "`skills-mcp versions` and `skills-mcp download`) before publishing again."
+)
+
+
 class APIUnreachable(SkillsMcpError):
     """No answer from the API: connection refused, DNS, TLS or a timeout."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import anyio
 import anyio.to_thread
 
-from .errors import APIError, ResponseRefused, SkillsMcpError
+from .errors import CHECK_HINT, APIError, CannotTell, ResponseRefused, SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .packaging import Package
 
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     from .api_client import SkillsAPI
 
 RECENT = 20  # how many of the newest versions or skills to look through
-CHECK_HINT = (
-    "Compare the skill's newest versions with your files (list_skill_versions and download_skill_version, or "
-    "`skills-mcp versions` and `skills-mcp download`) before publishing again."
-)
 S = TypeVar("S")
 
 
@@ -133,10 +129,6 @@ async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> di
     if unreadable is not None:
         raise unreadable
     return None
-
-
-class CannotTell(SkillsMcpError):
-    """The check could not decide whether an upload landed: it must be reported, never guessed."""
 
 
 async def _same_content(api: SkillsAPI, skill_id: str, version: str, package: Package) -> bool:
