@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from test_cli import against, cli
 
+from skills_mcp.config import without_credentials
 from skills_mcp.emulator import Fault, serve_in_thread
 from skills_mcp.lifecycle import MAX_ARCHIVE_BYTES
 
@@ -201,3 +202,17 @@ def test_a_listing_that_repeats_a_page_is_stopped(api: Emulator, mcp: McpSession
     message = text_of(result)
     assert result.is_error and "already sent" in message, message
     assert api.state.uploads() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://api.anthropic.com", "https://api.anthropic.com"),
+        ("http://user:pw@127.0.0.1:8765/base", "http://127.0.0.1:8765/base"),
+        ("https://token@proxy.example", "https://proxy.example"),
+        ("http://u:p@[::1]:9000", "http://[::1]:9000"),
+        ("http://u:p@host:notaport", "(not a valid URL)"),
+    ],
+)
+def test_a_base_url_is_shown_without_credentials(url: str, shown: str) -> None:
+    assert without_credentials(url) == shown
