@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import httpx2
 from mcp import MCPDeprecationWarning
@@ -116,10 +116,11 @@ def allowed_folders(settings: Settings, roots: ListRootsResult) -> list[Path]:
     """--allow-dir if given; else the client's file:// roots; else the home folder."""
     if settings.allow_dirs:
         return list(settings.allow_dirs)
+    # url2pathname percent-decodes, exactly once: file:///srv/pct%2541 is the folder 'pct%41', not 'pctA'.
     from urllib.request import url2pathname  # file:///C:/x is C:\\x on Windows, /x elsewhere
 
     from_roots = [
-        Path(url2pathname(unquote(urlparse(str(root.uri)).path))).resolve()
+        Path(url2pathname(urlparse(str(root.uri)).path)).resolve()
         for root in roots.roots
         if str(root.uri).startswith("file://")
     ]
