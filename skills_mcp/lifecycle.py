@@ -67,6 +67,14 @@ async def download(
     # `latest` resolves only on get; the content endpoint needs a concrete version.
     info = await api.get_skill_version(skill_id, version)
     ref, name = version_ref(info), str(info.get("name") or info.get("directory") or "")
+    from .unpack import name_problem, show, unpack_skill_zip  # deferred: only downloads need it
+
+    if reason := name_problem(name):  # before the name touches the disk, even to ask whether it exists
+        raise SkillsMcpError(
+            f"Nothing was downloaded: the API gave the skill name {show(name)}, which is not a valid skill name "
+            f"({reason}), so it cannot name a folder in {folder}. Check that ANTHROPIC_BASE_URL points at the "
+            "Skills API you mean to use."
+        )
     target = folder / name
     if target.exists() and not overwrite:
         raise SkillsMcpError(
@@ -76,8 +84,6 @@ async def download(
     with tempfile.TemporaryFile() as archive:
         await api.download_skill_version(skill_id, ref, archive, max_bytes=MAX_ARCHIVE_BYTES, reporter=reporter)
         archive.seek(0)
-        from .unpack import unpack_skill_zip  # deferred: only downloads need it
-
         files = await anyio.to_thread.run_sync(lambda: unpack_skill_zip(archive, name, folder, overwrite=overwrite))
     return DownloadResult(
         skill_id=skill_id,

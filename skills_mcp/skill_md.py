@@ -112,6 +112,27 @@ def _check_name(name: object, folder_name: str) -> list[Problem]:
         return [Problem(where, f"must be a string, not {type(name).__name__}.", "write it as plain text.")]
     if not name:
         return [Problem(where, "is empty.", f"set it to the folder name, e.g. '{suggest_name(folder_name)}'.")]
+    problems = name_format_problems(name, where)
+    for word in RESERVED_WORDS:
+        if word in name.lower():
+            problems.append(
+                Problem(where, f"must not contain the reserved word '{word}'.", "choose a name without it.")
+            )
+    if name != folder_name:
+        problems.append(
+            Problem(
+                where,
+                f"'{name}' does not match the folder name '{folder_name}'; the Skills API requires them equal.",
+                f"rename the folder to '{name}', or set name to '{folder_name}'."
+                if not problems
+                else f"set name to '{folder_name}' (or a valid name, and rename the folder to match).",
+            )
+        )
+    return problems
+
+
+def name_format_problems(name: str, where: str) -> list[Problem]:
+    """Length, characters and hyphens: the API's rules, which also make any valid name a safe folder name."""
     problems: list[Problem] = []
     hint = suggest_name(name)
     if len(name) > NAME_MAX:
@@ -129,21 +150,6 @@ def _check_name(name: object, folder_name: str) -> list[Problem]:
         )
     if name.startswith("-") or name.endswith("-") or "--" in name:
         problems.append(Problem(where, "must not start or end with a hyphen or contain '--'.", f"use e.g. '{hint}'."))
-    for word in RESERVED_WORDS:
-        if word in name.lower():
-            problems.append(
-                Problem(where, f"must not contain the reserved word '{word}'.", "choose a name without it.")
-            )
-    if name != folder_name:
-        problems.append(
-            Problem(
-                where,
-                f"'{name}' does not match the folder name '{folder_name}'; the Skills API requires them equal.",
-                f"rename the folder to '{name}', or set name to '{folder_name}'."
-                if not problems
-                else f"set name to '{folder_name}' (or a valid name, and rename the folder to match).",
-            )
-        )
     return problems
 
 

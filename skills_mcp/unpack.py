@@ -16,8 +16,11 @@ from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
 from .errors import SkillsMcpError
+from .skill_md import name_format_problems
 
 MAX_ENTRIES = 10_000
+# Folders below the skill's own; real skills go a few deep, and a deeper path is only a way to exhaust something.
+MAX_DEPTH = 64
 # Over 3x the 30 MB upload limit: a bigger zip is not a skill.
 MAX_UNPACKED_BYTES = 100_000_000
 
@@ -34,7 +37,7 @@ class UnsafeArchive(SkillsMcpError):
     def __init__(self, reason: str, *, entry: str | None = None) -> None:
         self.reason = reason
         self.entry = entry
-        where = f"entry {_show(entry)} " if entry is not None else ""
+        where = f"entry {show(entry)} " if entry is not None else ""
         super().__init__(f"Refused the skill archive: {where}{reason}. Nothing was written.")
 
 
@@ -76,8 +79,8 @@ def unpack_skill_zip(
     max_bytes: int = MAX_UNPACKED_BYTES,
 ) -> list[UnpackedFile]:
     """Unpack `archive` into `destination / name`; on any failure the destination is left as it was."""
-    if reason := _segment_problem(name):
-        raise UnsafeArchive(f"the skill name {_show(name)} {reason}")
+    if reason := name_problem(name):
+        raise UnsafeArchive(f"the skill name {show(name)} {reason}")
     target = destination / name
     if not overwrite and os.path.lexists(target):
         raise DestinationExists(target)
@@ -166,6 +169,8 @@ def _entry_parts(info: zipfile.ZipInfo, name: str) -> tuple[str, ...]:
         raise UnsafeArchive("has a '..' segment", entry=raw)
     if not segments or segments[0] != name:
         raise UnsafeArchive(f"is not inside the skill's folder {name + '/'!r}", entry=raw)
+    if len(segments) - 1 > MAX_DEPTH:
+        raise UnsafeArchive(f"is {len(segments) - 1} levels deep, more than the {MAX_DEPTH} allowed", entry=raw)
     return tuple(segments[1:])
 
 
@@ -238,22 +243,20 @@ def _move_into_place(new: Path, target: Path, *, aside: Path, overwrite: bool) -
         raise
 
 
-def _segment_problem(segment: str) -> str | None:
-    if not segment:
+def name_problem(name: str) -> str | None:
+    """Why `name` may not name the skill's folder, or None. The folder name comes from the API, so it must pass
+    the skill-name rules (lowercase letters, digits, single hyphens): no dots, separators, control or bidi
+    characters, nor anything else a hostile answer could use to write beside or above the destination."""
+    if not name:
         return "is empty"
-    if segment in (".", ".."):
-        return "is '.' or '..'"
-    if any(c in segment for c in "/\\:"):
-        return "must be a single folder name without '/', '\\' or ':'"
-    if any(_is_control(c) for c in segment):
-        return "has a NUL or control character"
-    return None
+    problems = name_format_problems(name, "name")
+    return "; ".join(p.message.rstrip(".") for p in problems) or None
 
 
 def _is_control(c: str) -> bool:
     return unicodedata.category(c) == "Cc"
 
 
-def _show(text: str | None) -> str:
+def show(text: str | None) -> str:
     shown = repr(text)
     return shown if len(shown) <= _SHOWN_NAME_CHARS else shown[: _SHOWN_NAME_CHARS - 3] + "..."

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from anthropic.lib import files_from_dir
 from conftest import Emulator, McpSession, official_sdk, write_skill
 
@@ -259,3 +260,55 @@ def test_local_mode_needs_no_key_and_labels_every_result(workdir: Path, tmp_path
             "[LOCAL EMULATOR, not the Anthropic API]"
         )
     assert (tmp_path / "data").is_dir()
+
+
+def _hostile_version(
+    api: Emulator, mcp: McpSession, workdir: Path, name: str, entries: dict[str, str]
+) -> dict[str, str]:
+    """Publish a real skill, then make the API name its version `name` and serve a zip of `entries`."""
+    made = ok(mcp.call("publish_skill", {"path": str(write_skill(workdir / "src"))}))
+    skill_id, version = made["skill"]["id"], made["version"]["version"]
+    info = f"/v1/skills/{skill_id}/versions/{version}"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path, text in entries.items():
+            zf.writestr(path, text)
+    # The info fault is pushed first and used once; the content request then meets the archive fault.
+    api.state.faults.push(Fault(200, body={**made["version"], "name": name}, method="GET", path_prefix=info))
+    api.state.faults.push(Fault(200, body=archive.getvalue(), path_prefix=f"{info}/content",
+                                headers={"content-type": "application/zip"}))  # fmt: skip
+    return {"skill_id": skill_id, "version": version}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".ssh", "/tmp/probe", "../escaped", "pdf\u202etools", "PDF-Tools", "pdf tools", "a" * 65, "-pdf"],
+)
+def test_download_refuses_a_skill_name_the_rules_refuse(
+    api: Emulator, mcp: McpSession, workdir: Path, name: str
+) -> None:
+    which = _hostile_version(api, mcp, workdir, name, {f"{name}/authorized_keys": "ssh-ed25519 AAAA attacker"})
+    out = workdir / "out"
+    out.mkdir()
+    before = sorted(workdir.parent.rglob("*"))
+    api.state.requests.clear()
+
+    message = error(mcp.call("download_skill_version", {**which, "destination": str(out)}))
+
+    assert "Nothing was downloaded" in message, message
+    assert "skill name" in message and repr(name)[:60] in message
+    assert "lowercase letters, digits and hyphens" in message or "limit is 64" in message or "hyphen" in message
+    assert sorted(workdir.parent.rglob("*")) == before  # nothing written anywhere
+    assert not any(r.path.endswith("/content") for r in api.state.requests)  # the archive was not even fetched
+
+
+def test_download_refuses_a_deep_archive_with_a_clear_message(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+    deep = "pdf-tools/" + "d/" * 1500 + "f.txt"
+    which = _hostile_version(api, mcp, workdir, "pdf-tools", {"pdf-tools/SKILL.md": "x", deep: "deep"})
+    out = workdir / "out"
+    out.mkdir()
+
+    message = error(mcp.call("download_skill_version", {**which, "destination": str(out)}))
+
+    assert "Refused the skill archive" in message and "levels deep" in message and "Nothing was written" in message
+    assert list(out.iterdir()) == []

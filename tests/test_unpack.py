@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from skills_mcp.errors import SkillsMcpError
 from skills_mcp.unpack import (
+    MAX_DEPTH,
     DestinationExists,
     ReplaceFailed,
     UnpackedFile,
@@ -276,10 +277,26 @@ def test_byte_counter_stops_a_member_that_outgrows_its_declared_size(
     assert error.entry == f"{NAME}/bomb.bin"
 
 
+def test_deep_archive_refused_before_anything_is_written(destination: Path) -> None:
+    deep = f"{NAME}/" + "d/" * 1500 + "f.txt"
+    error = assert_refused(files_zip({"SKILL.md": b"x", "d/" * 1500 + "f.txt": b"deep"}), destination,
+                           f"is 1501 levels deep, more than the {MAX_DEPTH} allowed")  # fmt: skip
+    assert error.entry == deep
+
+
+def test_max_depth_accepted(destination: Path) -> None:
+    path = "d/" * (MAX_DEPTH - 1) + "f.txt"
+    unpack_skill_zip(files_zip({"SKILL.md": b"x", path: b"deep"}), NAME, destination)
+    assert (destination / NAME / path).read_bytes() == b"deep"
+
+
 # --- names and the destination ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "a\\b", "../x", "a\x00b", "a\nb", "C:"])
+@pytest.mark.parametrize(
+    "name",
+    ["", ".", "..", "a/b", "a\\b", "../x", "a\x00b", "a\nb", "C:", ".ssh", "/etc", "pdf\u202etools", "PDF", "a" * 65],
+)
 def test_bad_skill_names_refused(destination: Path, name: str) -> None:
     before = tree(destination.parent)
     with pytest.raises(UnsafeArchive, match="skill name"):
