@@ -88,16 +88,29 @@ def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
         action="append",
         metavar="DIR",
         default=[],
-        help="a folder tools may read (repeatable); default: the client's roots, else your home folder",
+        help="a folder tools may read (repeatable); default: the client's roots, else your home folder; "
+        "required with streamable-http",
     )
     server.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     server.add_argument("--host", default="127.0.0.1", help="HTTP: address to listen on (default 127.0.0.1)")
     server.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000)")
     server.add_argument(
-        "--token", help="HTTP: bearer token clients must send (prefer SKILLS_MCP_HTTP_TOKEN); required off loopback"
+        "--token",
+        help="HTTP: bearer token clients must send (prefer SKILLS_MCP_HTTP_TOKEN); without one, one is generated "
+        "and printed once on stderr",
     )
     server.add_argument(
-        "--allowed-host", action="append", default=[], metavar="NAME", help="HTTP: a Host name clients use"
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="HTTP: a Host name clients use, besides the loopback names (repeatable)",
+    )
+    server.add_argument(
+        "--no-token-any-local-process-can-use-my-key",
+        dest="no_token",
+        action="store_true",
+        help="HTTP on loopback only: serve without a token, so any process on this machine can use your API key",
     )
 
     if not with_subcommands:
@@ -129,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(0) from None
     except ConfigError as exc:
         print(f"skills-mcp: {exc}", file=sys.stderr)
-        raise SystemExit(5 if args.subcommand else 2) from None
+        raise SystemExit(5) from None
 
 
 @contextmanager
@@ -188,6 +201,12 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
 
         return lambda: run(args.command, settings, args)
 
+    if args.transport != "stdio" and not settings.allow_dirs:
+        # Stateless HTTP never has client roots, so the fallback would be the whole home folder.
+        raise ConfigError(
+            "Streamable HTTP needs --allow-dir DIR (repeatable): over HTTP there are no client roots, and the "
+            "home folder is too much to offer. Name the folder(s) holding your skills."
+        )
     from .server import build_server
 
     # Local mode opens its data folder now, so a bad one is a clear message, not a failed start-up.
@@ -201,7 +220,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
             from .http_transport import serve
 
             token = args.token or os.environ.get("SKILLS_MCP_HTTP_TOKEN") or None
-            serve(server, args.host, args.port, token, args.allowed_host)
+            serve(server, args.host, args.port, token, args.allowed_host, no_token=args.no_token)
         return 0
 
     return run_server
