@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import anthropic
@@ -26,6 +27,21 @@ def new_skill(emulator: Emulator, folder: Path) -> str:
 
 def text(result: object) -> str:
     return "\n".join(getattr(c, "text", "") for c in result.content)  # type: ignore[attr-defined]
+
+
+def settled_requests(emulator: Emulator, count: int) -> list[tuple[str, int | None, str | None]]:
+    """(method, status, dropped) of the emulator's requests, once `count` have arrived and each has an outcome.
+
+    The tool can answer before the emulator has noticed that a request it gave up on was dropped: read too
+    early, that record still says neither answered nor dropped. So wait for the outcome, not for time.
+    """
+    deadline = time.monotonic() + 60  # a safety net only: on a healthy run this takes milliseconds
+    while True:
+        seen = [(r.method, r.status, r.dropped) for r in emulator.state.requests]
+        if len(seen) >= count and all(status is not None or dropped for _, status, dropped in seen):
+            return seen
+        assert time.monotonic() < deadline, f"requests never settled: {seen}"
+        time.sleep(0.01)
 
 
 def test_lists_the_tool_with_schemas_and_annotations(mcp: McpSession) -> None:
@@ -177,7 +193,7 @@ def test_unknown_skill_is_a_404_with_the_request_id(api: Emulator, mcp: McpSessi
     assert "Skills API error 404 not_found_error" in message
     assert "request id req_" in message and "list_skills" in message
     # The skill is read alongside the upload, whose last byte waited for the answer and was never sent.
-    assert [(r.method, r.status, r.dropped) for r in api.state.requests] in (
+    assert settled_requests(api, 2) in (
         [("POST", None, "client_gone"), ("GET", 404, None)],
         [("GET", 404, None), ("POST", None, "client_gone")],
     )
