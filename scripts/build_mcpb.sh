@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the Claude Desktop bundle: dist/skills-mcp-<version>.mcpb
+# Build the Claude Desktop bundle: dist/skills-publisher-mcp-<version>.mcpb
 #
 #   scripts/build_mcpb.sh
 #
@@ -14,24 +14,30 @@ cd "$(dirname "$0")/.."
 
 MCPB="${MCPB:-npx --yes @anthropic-ai/mcpb@2.1.2}"
 
-version=$(awk -F'"' '/^\[/ { p = ($0 == "[project]") } p && /^version *=/ { print $2; exit }' pyproject.toml)
-manifest_version=$(node -p 'require("./manifest.json").version')
-if [[ -z "$version" || "$version" != "$manifest_version" ]]; then
-    echo "error: pyproject.toml version '$version' differs from manifest.json version '$manifest_version'" >&2
-    exit 1
-fi
+# The bundle is named and versioned as the distribution: pyproject.toml's [project], which manifest.json must match.
+project() { awk -F'"' -v key="$1" '/^\[/ { p = ($0 == "[project]") } p && $1 ~ "^"key" *= *$" { print $2; exit }' pyproject.toml; }
+for key in name version; do
+    ours=$(project "$key")
+    manifest=$(node -p "require('./manifest.json').$key")
+    if [[ -z "$ours" || "$ours" != "$manifest" ]]; then
+        echo "error: pyproject.toml $key '$ours' differs from manifest.json $key '$manifest'" >&2
+        exit 1
+    fi
+done
+name=$(project name)
+version=$(project version)
 
 # Stage only what the bundle needs, so nothing else in the checkout can slip in.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-stage="$tmp/skills-mcp"
+stage="$tmp/$name"
 mkdir "$stage"
 cp -R manifest.json pyproject.toml README.md .mcpbignore skills_mcp "$stage/"
 for extra in LICENSE LICENSE.txt LICENSE.md; do
     if [[ -f "$extra" ]]; then cp "$extra" "$stage/"; fi
 done
 
-out="dist/skills-mcp-$version.mcpb"
+out="dist/$name-$version.mcpb"
 mkdir -p dist
 rm -f "$out"
 $MCPB validate "$stage/manifest.json"

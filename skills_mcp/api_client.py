@@ -39,7 +39,7 @@ from .retry import next_delay, should_retry
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"skills-mcp/{__version__} (+https://pypi.org/project/skills-mcp)"
+USER_AGENT = f"skills-publisher-mcp/{__version__} (+https://pypi.org/project/skills-publisher-mcp)"
 MAX_JSON_BYTES = 10_000_000  # no Skills API answer comes near this; a bigger one is refused, not buffered
 MAX_ERROR_BYTES = 1_000_000  # of an error's body; its message is cut to 2,000 characters anyway
 # One listing, all its pages: far beyond any real workspace, well short of what a looping API could send.

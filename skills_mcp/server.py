@@ -404,7 +404,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             elif transport is not None:
                 await transport.aclose()
 
-    server = MCPServer("skills-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
+    server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
     for tool, title, hints in TOOLS:
         server.add_tool(tool, title=title, annotations=hints)
     return server

@@ -67,20 +67,20 @@ def _close_sdk_clients() -> Iterator[None]:
         _sdk_clients.pop().close()
 
 
-def server_command() -> str:
-    """The installed console script, from the same environment as the tests."""
-    script = Path(sys.executable).with_name("skills-mcp")
-    return str(script) if script.exists() else shutil.which("skills-mcp") or "skills-mcp"
+def server_command(name: str = "skills-mcp") -> str:
+    """The installed console script `name`, from the same environment as the tests."""
+    script = Path(sys.executable).with_name(name)
+    return str(script) if script.exists() else shutil.which(name) or name
 
 
 class McpSession:
     """A synchronous handle on one `skills-mcp` process, so tests stay plain functions."""
 
-    def __init__(self, args: list[str], env: dict[str, str], errlog: Path) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], errlog: Path, command: str | None = None) -> None:
         self._stack = ExitStack()
         self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
         self._errlog = self._stack.enter_context(errlog.open("w", encoding="utf-8"))
-        params = StdioServerParameters(command=server_command(), args=args, env=env)
+        params = StdioServerParameters(command=command or server_command(), args=args, env=env)
         # stdio_client is itself a Transport; passing it keeps the server's stderr in our log file.
         client = Client(stdio_client(params, errlog=self._errlog))
         self.client: Client = self._stack.enter_context(self.portal.wrap_async_context_manager(client))

@@ -213,7 +213,7 @@ def test_every_bind_refuses_a_foreign_host_and_accepts_allowed_ones(tmp_path: Pa
         named_without_port = post(served, host="myhost.example")
         loopback = {name: post(served, host=f"{name}:{port}").status_code for name in ("127.0.0.1", "localhost")}
         no_token_rebound = post(served, token=None, host="evil.example")
-    assert own.status_code == 200 and own.json()["result"]["serverInfo"]["name"] == "skills-mcp"
+    assert own.status_code == 200 and own.json()["result"]["serverInfo"]["name"] == "skills-publisher-mcp"
     assert rebound.status_code == rebound_with_port.status_code == 421  # the SDK's DNS-rebinding protection
     assert foreign_origin.status_code == 403
     assert named.status_code == named_without_port.status_code == 200  # --allowed-host, on loopback too

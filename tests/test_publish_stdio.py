@@ -88,7 +88,9 @@ def test_publishes_the_same_parts_as_the_official_sdk(api: Emulator, mcp: McpSes
     assert [name for _, name, _ in ours.files] == sorted(name for _, name, _ in ours.files)  # deterministic order
     assert ours.headers["anthropic-beta"] == "skills-2025-10-02"
     assert ours.headers["anthropic-version"] == "2026-10-21"
-    assert ours.headers["user-agent"].startswith("skills-mcp/")
+    # Names this project, and where to find it: not the unrelated `skills-mcp` on the package index.
+    assert ours.headers["user-agent"].startswith("skills-publisher-mcp/")
+    assert ours.headers["user-agent"].endswith("(+https://pypi.org/project/skills-publisher-mcp)")
     assert ours.headers["content-length"]  # streamed, yet with a known length
 
     version = result.structured_content

@@ -65,7 +65,7 @@ def test_typescript_sdk_client_lists_validates_publishes_and_reads(api: Emulator
     assert API_KEY not in proc.stdout + proc.stderr
     seen = json.loads(proc.stdout)
 
-    assert seen["server"]["name"] == "skills-mcp"
+    assert seen["server"]["name"] == "skills-publisher-mcp"
     assert set(seen["tools"]) == ALL_TOOLS and len(seen["tools"]) == len(ALL_TOOLS)
 
     validate = seen["validate_skill"]
