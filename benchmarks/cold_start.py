@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import QUICK, interleave, machine, median, paired_ratio, table
+from benchmarks.harness import QUICK, interleave, machine, median, paired_ratio, table, verdict
 
 HERE = Path(__file__).parent
 HANDSHAKE = "\n".join(
@@ -70,8 +70,7 @@ def main() -> None:
     paired = paired_ratio(times["skills-mcp"], times["minimal MCPServer"])
     cpu = median(CPU["skills-mcp"][-args.rounds :]) / median(CPU["minimal MCPServer"][-args.rounds :])
     print(f"\nper-round ratio, median: {paired:.3f} x; CPU time (to exit), ratio of medians: {cpu:.3f} x")
-    print(f"target: cold start <= 1.05 x minimal MCPServer (per-round median): {paired:.3f} x -> "
-          f"{'PASS' if paired <= 1.05 else 'FAIL'}")  # fmt: skip
+    print(verdict("cold start vs minimal MCPServer, per-round median", paired, "<=", 1.05, "x", digits=3))
 
 
 if __name__ == "__main__":

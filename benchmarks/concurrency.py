@@ -20,7 +20,7 @@ from anthropic.lib import async_files_from_dir
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
 
-from benchmarks.harness import QUICK, SHAPES, emulator, interleave, machine, make_skill, median, table
+from benchmarks.harness import QUICK, SHAPES, emulator, interleave, machine, make_skill, median, table, verdict
 
 LATENCY = 0.1 if QUICK else 1.0
 CALLS = 8
@@ -86,12 +86,11 @@ def main() -> None:
             rows.append(
                 (f"{shape} ({files} files, {total / 1e6:.2f} MB)", f"{single:.2f}", f"{together:.2f}", f"{ratio:.2f}")
             )
-            verdict = "PASS" if ratio <= TARGET else "FAIL"
-            verdicts.append(f"{verdict}: {shape}: {CALLS} at once / one = {ratio:.2f} (<= {TARGET})")
+            verdicts.append(verdict(f"{shape}: {CALLS} at once / one", ratio, "<=", TARGET))
 
     title = (
-        f"create_skill_version over one stdio MCP session, {LATENCY:.0f} s API latency per request "
-        f"(a call's read of the skill runs alongside its upload: floor {LATENCY:.0f} s); median of {ROUNDS}"
+        f"create_skill_version over one stdio MCP session, {LATENCY:g} s API latency per request "
+        f"(a call's read of the skill runs alongside its upload: floor {LATENCY:g} s); median of {ROUNDS}"
     )
     print(table(title, rows, ("skill", "one call s", f"{CALLS} at once s", "ratio")))
     print(f"\n{machine()}")

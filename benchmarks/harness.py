@@ -115,6 +115,16 @@ def paired_ratio(ours: list[float], theirs: list[float]) -> float:
     return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
 
 
+def verdict(what: str, value: float, op: str, target: float, unit: str = "", digits: int = 2) -> str:
+    """One target's line, e.g. `PASS: in-process small vs SDK: 0.93 x (target <= 1.0 x)`, in one form for
+    every script (tests/test_benchmarks.py reads it back). Judged on the value as printed, so that a line
+    can never contradict itself at the last digit."""
+    shown = round(value, digits)
+    ok = {"<=": shown <= target, "<": shown < target, ">=": shown >= target}[op]
+    unit = f" {unit}" if unit else ""
+    return f"{'PASS' if ok else 'FAIL'}: {what}: {shown:.{digits}f}{unit} (target {op} {target:g}{unit})"
+
+
 def table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731

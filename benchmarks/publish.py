@@ -26,7 +26,18 @@ from anthropic.lib import files_from_dir
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
 
-from benchmarks.harness import QUICK, SHAPES, emulator, interleave, machine, make_skill, median, paired_ratio, table
+from benchmarks.harness import (
+    QUICK,
+    SHAPES,
+    emulator,
+    interleave,
+    machine,
+    make_skill,
+    median,
+    paired_ratio,
+    table,
+    verdict,
+)
 from skills_mcp import publisher
 from skills_mcp.api_client import SkillsAPI
 from skills_mcp.config import Settings
@@ -144,11 +155,9 @@ def main() -> None:
                     times = (f"{median(t[k]) * 1000:.1f} ms" for k in ("skills-mcp", "official SDK", "raw POST floor"))
                     size = f"{count:,} / {total / 1e6:g} MB"
                     rows[where].append((shape, size, *times, f"{vs_sdk:.2f} x", f"{vs_floor:.2f} x"))
-                    verdicts.append(f"{where} {shape}: {vs_sdk:.2f} x SDK (target <= 1.0) -> {_verdict(vs_sdk, 1.0)}")
+                    verdicts.append(verdict(f"{where} {shape} vs SDK", vs_sdk, "<=", 1.0, "x"))
                     if shape != "small":
-                        verdicts.append(
-                            f"{where} {shape}: {vs_floor:.2f} x floor (target <= 1.3) -> {_verdict(vs_floor, 1.3)}"
-                        )
+                        verdicts.append(verdict(f"{where} {shape} vs floor", vs_floor, "<=", 1.3, "x"))
         portal.call(api.aclose)
     print(
         table(f"Publish, in-process: median times, median per-round ratios ({machine()})", rows["in-process"], HEADER)
@@ -159,10 +168,6 @@ def main() -> None:
         )
     )
     print("\n" + "\n".join(verdicts))
-
-
-def _verdict(ratio: float, target: float) -> str:
-    return "PASS" if ratio <= target else "FAIL"
 
 
 if __name__ == "__main__":

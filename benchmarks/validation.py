@@ -18,7 +18,7 @@ from pathlib import Path
 import anyio
 from mcp import Client, StdioServerParameters
 
-from benchmarks.harness import QUICK, interleave, machine, median, table
+from benchmarks.harness import QUICK, interleave, machine, median, table, verdict
 from skills_mcp.validation import check_folder
 
 FILES = 500 if QUICK else 10_000
@@ -104,8 +104,7 @@ def main() -> None:
     title = f"Validating {FILES:,} files + SKILL.md ({PER_FOLDER} per subfolder); medians, {ROUNDS} interleaved rounds"
     print(table(title, rows, ("what", "ms", "vs floor")))
     print(f"\n{machine()}")
-    verdict = "PASS" if ours < TARGET_S else "FAIL"
-    print(f"{verdict}: check_folder on {FILES:,} files takes {ours:.3f} s (< {TARGET_S:.0f} s)")
+    print(verdict(f"check_folder on {FILES:,} files", ours * 1000, "<", TARGET_S * 1000, "ms", digits=0))
 
 
 if __name__ == "__main__":
