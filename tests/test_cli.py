@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -121,15 +122,26 @@ def test_the_fast_start_path_knows_every_subcommand() -> None:
     assert set(subparsers.choices) == set(SUBCOMMANDS)
 
 
-def test_start_up_collects_young_cycles_less_often_then_restores_the_usual_thresholds() -> None:
-    import gc
-
-    from skills_mcp import cli
-
-    usual = gc.get_threshold()
-    with cli._startup():
-        assert gc.get_threshold() == (50_000, *usual[1:])
-    assert gc.get_threshold() == usual
-    with pytest.raises(RuntimeError), cli._startup():
-        raise RuntimeError
-    assert gc.get_threshold() == usual
+def test_the_job_runs_with_the_usual_garbage_collection(tmp_path: Path) -> None:
+    """Start-up builds with a deeper young generation; what runs after (a command, or a server for hours) must
+    collect short-lived cycles as usual. Seen from inside a real run: the threshold at each young collection."""
+    folder = write_skill(tmp_path, files={f"assets/f{i:04d}.txt": f"{i}\n" for i in range(2_000)})
+    code = textwrap.dedent("""
+        import gc, json, sys
+        from skills_mcp.cli import main
+        usual, seen = gc.get_threshold()[0], []
+        gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] == 0
+                            and seen.append(gc.get_threshold()[0]))
+        try:
+            main()
+        finally:
+            print(json.dumps({"usual": usual, "seen": seen}), file=sys.stderr)
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", code, "validate", str(folder), "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
+    gc_report = json.loads(result.stderr.splitlines()[-1])
+    # The job (validating 2,000 files) made enough objects for young collections, the last of them as usual.
+    assert gc_report["seen"] and gc_report["seen"][-1] == gc_report["usual"], gc_report
