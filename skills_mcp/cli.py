@@ -81,7 +81,7 @@ def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common_options(suppress=False)],
     )
-    parser.add_argument("--version", action="version", version=f"skills-mcp {__version__}")
+    parser.add_argument("--version", action="version", version=f"skills-publisher-mcp {__version__}")
     server = parser.add_argument_group("MCP server options (no subcommand)")
     server.add_argument(
         "--allow-dir",

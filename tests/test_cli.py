@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import API_KEY, Emulator, server_command, write_skill
 
+from skills_mcp import __version__
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "release-notes"
 
 
@@ -110,7 +112,7 @@ def test_help_reads_well() -> None:
 
 def test_python_dash_m_is_the_same_program() -> None:
     result = subprocess.run([sys.executable, "-m", "skills_mcp", "--version"], capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout.startswith("skills-mcp ")
+    assert result.returncode == 0 and result.stdout == f"skills-publisher-mcp {__version__}\n"  # the distribution
 
 
 def test_the_fast_start_path_knows_every_subcommand() -> None:
