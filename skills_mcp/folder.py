@@ -12,15 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .ignore import IgnoreRules
-from .problems import Problem
+from .paths import wire_name_problem
+from .problems import Problem, shown
+from .reopen import Identity, Root
 
 
 @dataclass(frozen=True, slots=True)
 class SkillFile:
     relpath: str  # POSIX, relative to the skill folder
-    path: str  # where to read it (a symlink inside the folder is read through); a str, as a Path per file
-    # would be half the time of walking a big folder
-    size: int
+    path: str  # where validation found it (a symlink inside the folder is read through); a str, as a Path
+    # per file would be half the time of walking a big folder
+    real: str  # POSIX, relative to the skill folder: where it is for real, with in-folder links resolved
+    identity: Identity  # which file it is, and its size, as validated: the upload sends only this file
+    root: Root
+
+    @property
+    def size(self) -> int:
+        return self.identity.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +51,13 @@ class FolderScan:
 
 def scan_folder(root: Path) -> FolderScan:
     """Scan `root`, which must be a real (symlink-free) directory path."""
-    walk = _Walk(FolderScan(root), IgnoreRules.for_folder(root), os.path.realpath(root))
+    root_real = os.path.realpath(root)
+    try:
+        root_st = os.stat(root_real)
+    except OSError as exc:
+        return FolderScan(root, problems=[_unreadable(".", exc)])
+    rules, problems = IgnoreRules.for_folder(root)
+    walk = _Walk(FolderScan(root, problems=problems), rules, Root(root_real, Identity.of(root_st)))
     walk.run()
     scan = walk.scan
     scan.files.sort(key=lambda f: f.relpath)
@@ -56,21 +70,27 @@ def scan_folder(root: Path) -> FolderScan:
 class _Walk:
     scan: FolderScan
     rules: IgnoreRules
-    root_real: str
+    root: Root
     visited: set[str] = field(default_factory=set)
-    folders: list[tuple[str, str]] = field(default_factory=list)  # (path, relpath prefix)
+    # (path, relpath prefix, real prefix): where it is reached, what it is called, where it is for real
+    folders: list[tuple[str, str, str]] = field(default_factory=list)
     # Linked folders are walked last, so a link never claims a real folder ahead of its own name.
-    linked_folders: list[tuple[str, str]] = field(default_factory=list)
+    linked_folders: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def root_real(self) -> str:
+        return self.root.path
 
     def run(self) -> None:
-        self.folders.append((self.root_real, ""))
+        self.folders.append((self.root_real, "", ""))
         while self.folders or self.linked_folders:
             if self.folders:
-                directory, prefix = self.folders.pop()
+                directory, prefix, real_prefix = self.folders.pop()
                 real = directory  # reached through real folders only, so already a real path
             else:
-                directory, prefix = self.linked_folders.pop()
+                directory, prefix, _ = self.linked_folders.pop()
                 real = os.path.realpath(directory)
+                real_prefix = _relative(real, self.root_real)
             if real in self.visited:
                 self.scan.skipped.append(Skipped(prefix, "symlink to a folder already included"))
                 continue
@@ -82,9 +102,9 @@ class _Walk:
                 self.scan.problems.append(_unreadable(prefix.rstrip("/") or ".", exc))
                 continue
             for entry in children:
-                self.visit(entry, prefix + entry.name)
+                self.visit(entry, prefix + entry.name, real_prefix + entry.name)
 
-    def visit(self, entry: os.DirEntry[str], relpath: str) -> None:
+    def visit(self, entry: os.DirEntry[str], relpath: str, real: str) -> None:
         try:
             is_link = entry.is_symlink()
             is_dir = entry.is_dir()  # follows a symlink
@@ -93,13 +113,20 @@ class _Walk:
             return
         if self.skipped(relpath, is_dir, relpath):
             return
-        if is_link and not self.link_ok(entry, relpath, is_dir):
+        bad_name = wire_name_problem(entry.name)
+        if bad_name is not None:
+            self.scan.problems.append(_renamed_by_upload(relpath, is_dir, bad_name))
             return
+        if is_link:
+            target = self.link_target(entry, relpath, is_dir)
+            if target is None:
+                return
+            real = target
         if is_dir:
             if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                 self.scan.skipped.append(Skipped(relpath + "/", "Python virtualenv"))
             else:
-                (self.linked_folders if is_link else self.folders).append((entry.path, relpath + "/"))
+                (self.linked_folders if is_link else self.folders).append((entry.path, relpath + "/", real + "/"))
             return
         try:
             st = entry.stat()  # follows a symlink; never opens the file
@@ -112,16 +139,19 @@ class _Walk:
         if not os.access(entry.path, os.R_OK):  # found now, not halfway through an upload
             self.scan.problems.append(_unreadable(relpath, PermissionError()))
             return
-        self.scan.files.append(SkillFile(relpath, entry.path, st.st_size))
+        self.scan.files.append(SkillFile(relpath, entry.path, real, Identity.of(st), self.root))
 
     def skipped(self, relpath: str, is_dir: bool, shown_as: str, via: str = "") -> bool:
         reason = self.rules.reason(relpath, is_dir=is_dir)
         if reason is not None:
-            self.scan.skipped.append(Skipped(shown_as + ("/" if is_dir else ""), via + reason))
+            self.scan.skipped.append(Skipped(shown(shown_as) + ("/" if is_dir else ""), via + reason))
         return reason is not None
 
-    def link_ok(self, entry: os.DirEntry[str], relpath: str, is_dir: bool) -> bool:
-        """A link may stay inside the folder, and may not smuggle in what the rules leave out."""
+    def link_target(self, entry: os.DirEntry[str], relpath: str, is_dir: bool) -> str | None:
+        """Where an in-folder link leads, relative to the folder; None for a link that is refused or left out.
+
+        A link may stay inside the folder, and may not smuggle in what the rules leave out.
+        """
         target = os.path.realpath(entry.path)
         if not _inside(target, self.root_real):
             self.scan.problems.append(
@@ -131,21 +161,39 @@ class _Walk:
                     "replace the link with a copy of what it points to, or list it in .skillignore.",
                 )
             )
-            return False
+            return None
         if not os.path.exists(target):
             self.scan.problems.append(
-                Problem(relpath, "is a broken symlink.", "remove it, or list it in .skillignore.")
+                Problem(shown(relpath), "is a broken symlink.", "remove it, or list it in .skillignore.")
             )
-            return False
-        target_rel = Path(os.path.relpath(target, self.root_real)).as_posix()
-        return target_rel == "." or not self.skipped(target_rel, is_dir, relpath, via=f"link to {target_rel}: ")
+            return None
+        target_rel = _relative(target, self.root_real).rstrip("/")
+        if target_rel and self.skipped(target_rel, is_dir, relpath, via=f"link to {target_rel}: "):
+            return None
+        return target_rel
+
+
+def _relative(path: str, root: str) -> str:
+    """`path` below `root` in POSIX form, "" for `root` itself, with a trailing "/" otherwise for folders' use."""
+    rel = Path(os.path.relpath(path, root)).as_posix()
+    return "" if rel == "." else rel + "/"
 
 
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def _renamed_by_upload(relpath: str, is_dir: bool, why: str) -> Problem:
+    what = "folder" if is_dir else "file"
+    return Problem(
+        shown(relpath) + ("/" if is_dir else ""),
+        f"the {what} name {why}; the upload would send it under another name, or fail.",
+        f"rename the {what} (letters, digits, spaces, '-', '_' and '.' are safe), or list it in .skillignore.",
+    )
+
+
 def _unreadable(relpath: str, exc: OSError) -> Problem:
+    where = shown(relpath)
     if isinstance(exc, PermissionError):
-        return Problem(relpath, "cannot be read: permission denied.", "grant read access, or list it in .skillignore.")
-    return Problem(relpath, f"cannot be read: {exc.strerror or exc}.", "fix it, or list it in .skillignore.")
+        return Problem(where, "cannot be read: permission denied.", "grant read access, or list it in .skillignore.")
+    return Problem(where, f"cannot be read: {exc.strerror or exc}.", "fix it, or list it in .skillignore.")

@@ -3,9 +3,10 @@
 The encoding is httpx2's own (the same encoder the official SDK uses, so the parts are identical):
 one `files[]` part per file, filename `<folder>/<relative POSIX path>`, content type guessed from
 the extension as httpx2 guesses it (once per extension, not once per file). What differs is the
-source of the bytes: each file is opened only when its turn comes, read in batches on a worker
-thread while the API is still receiving the ones before, and checked against the size it had when
-validated. (Reading a small skill whole while validating it was tried: no faster, so not kept.)
+source of the bytes: each file is opened only when its turn comes (as the very file validated, see
+`reopen`), read in batches on a worker thread while the API is still receiving the ones before, and
+checked against the size it had when validated. (Reading a small skill whole while validating it was
+tried: no faster, so not kept.)
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ import httpx2
 
 from .errors import UploadAborted
 from .folder import SkillFile
+from .reopen import Opener
 from .reporting import Progress
 
 FIELD_NAME = "files[]"
 # Each hop to the worker thread carries at least this much, so a 2,000-file upload is ~100 hops, not 8,000.
 BATCH_BYTES = 256 * 1024
 CHUNK_BYTES = 64 * 1024
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # O_BINARY: no newline translation on Windows
+_STOPPED = "The upload was stopped, and nothing was stored."
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,13 @@ class Package:
 
     def multipart_files(self) -> list[tuple[str, tuple[str, Any, str]]]:
         """Fresh readers every call, so a retried request sends the files again from the start."""
+        if not self.files:
+            return []
+        opener = Opener(self.files[0].root)
+        last = len(self.files) - 1
         return [
-            (FIELD_NAME, (name, _FileReader(f), content_type(name)))
-            for name, f in zip(self.filenames(), self.files, strict=True)
+            (FIELD_NAME, (name, _FileReader(f, opener, i == last), content_type(name)))
+            for i, (name, f) in enumerate(zip(self.filenames(), self.files, strict=True))
         ]
 
 
@@ -101,14 +107,17 @@ class _FileReader:
     """A file-like object httpx2's multipart encoder accepts without opening anything up front.
 
     It reports the validated size (so Content-Length is known without 2,000 open descriptors),
-    opens the file on the first read, closes it at the end, and refuses a file whose size changed.
-    It reads with `os.read` on a bare descriptor: a third of the cost of a buffered file per file.
+    opens the file on the first read, closes it at the end, and refuses a file that was replaced or
+    whose size changed. It reads with `os.read` on a bare descriptor: a third of the cost of a
+    buffered file per file. The last reader of an upload closes the folders' descriptors too.
     """
 
-    __slots__ = ("_done", "_fd", "_file", "_sent")
+    __slots__ = ("_done", "_fd", "_file", "_last", "_opener", "_sent")
 
-    def __init__(self, file: SkillFile) -> None:
+    def __init__(self, file: SkillFile, opener: Opener, last: bool) -> None:
         self._file = file
+        self._opener = opener
+        self._last = last
         self._fd: int | None = None
         self._sent = 0
         self._done = False
@@ -128,24 +137,29 @@ class _FileReader:
             os.close(self._fd)
             self._fd = None
         self._done = True
+        if self._last:
+            self._opener.close()
 
     def read(self, size: int = -1) -> bytes:
         if self._done:
             return b""
         if self._fd is None:
+            file = self._file
             try:
-                self._fd = os.open(self._file.path, _READ_FLAGS)
-            except OSError as exc:
-                raise UploadAborted(f"{self._file.relpath} could not be opened during upload: {exc.strerror}.") from exc
+                self._fd = self._opener.open(file.relpath, file.real, file.identity)
+            except UploadAborted as exc:
+                self._opener.close()
+                raise UploadAborted(f"{exc} {_STOPPED}") from None
         remaining = self._file.size - self._sent
         chunk = os.read(self._fd, remaining if size < 0 else min(size, remaining)) if remaining else b""
         if not chunk:
             grew = remaining == 0 and os.read(self._fd, 1)
             self.close()
             if remaining or grew:
+                self._opener.close()
                 raise UploadAborted(
                     f"{self._file.relpath} changed size while it was being uploaded "
-                    f"(validated at {self._file.size} bytes); the upload was stopped. Try again once it is saved."
+                    f"(validated at {self._file.size} bytes). {_STOPPED} Try again once it is saved."
                 )
             return b""
         self._sent += len(chunk)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from .problems import Problem
+from .problems import Problem, has_control
 
 
 def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -> tuple[Path | None, list[Problem]]:
@@ -49,3 +49,21 @@ def display_name(raw: str) -> str:
 
 def describe(allowed: Sequence[Path]) -> str:
     return ", ".join(str(p) for p in allowed) or "none"
+
+
+def wire_name_problem(name: str) -> str | None:
+    """Why the upload would store a file or folder `name` under another name, or None when it would not.
+
+    httpx2's multipart encoder (the official SDK's too) writes `"` and the C0 control characters
+    as %XX and doubles a backslash; a name must also be UTF-8 to be sent at all. ESC it leaves
+    alone, but a control character in a name is refused all the same.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8"
+    if has_control(name):
+        return "holds a control character (a newline, a tab, ...)"
+    if '"' in name or "\\" in name:
+        return "holds a '\"' or a backslash"
+    return None

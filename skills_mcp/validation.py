@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import skill_md
-from .errors import InvalidSkill
-from .folder import FolderScan, scan_folder
-from .limits import MAX_UPLOAD_BYTES
+from .errors import InvalidSkill, UploadAborted
+from .folder import FolderScan, SkillFile, scan_folder
+from .limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
 from .paths import display_name, resolve_allowed
-from .problems import Problem
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from .problems import Problem, has_control
+from .reopen import Opener
 
 
 @dataclass
@@ -42,7 +40,7 @@ def check_skill_id(skill_id: str, *, where: str = "skill_id") -> list[Problem]:
         problems.append(Problem(where, f"{skill_id!r} contains '/' or '..'.", fix))
     elif skill_id == ".":
         problems.append(Problem(where, "'.' is not an id; in a URL path it means 'this folder'.", fix))
-    if any(c.isspace() for c in skill_id) or _CONTROL.search(skill_id):
+    if any(c.isspace() for c in skill_id) or has_control(skill_id):
         problems.append(Problem(where, f"{skill_id!r} contains whitespace or control characters.", fix))
     return problems
 
@@ -95,13 +93,19 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
         missing = _missing_skill_md(root, scan)
         problems += [missing] if missing else []
     else:
-        try:
-            raw = Path(skill_file.path).read_bytes()
-        except OSError as exc:
-            problems.append(Problem(skill_md.SKILL_MD, f"cannot be read: {exc.strerror}.", "check its permissions."))
-        else:
+        raw, found = _read_skill_md(skill_file)
+        problems += found
+        if raw is not None:
             frontmatter, found = skill_md.check_skill_md(raw, name)
             problems += found
+    if len(scan.files) > MAX_FILES:
+        problems.append(
+            Problem(
+                "folder",
+                f"holds {len(scan.files):,} files to upload; the most one upload may hold is {MAX_FILES:,}.",
+                "list generated or bulky folders in .skillignore, or pack many small files into an archive.",
+            )
+        )
     if scan.total_bytes > MAX_UPLOAD_BYTES:
         largest = sorted(scan.files, key=lambda f: f.size, reverse=True)[:3]
         problems.append(
@@ -114,6 +118,26 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
             )
         )
     return SkillCheck(name, root, scan, frontmatter, problems)
+
+
+def _read_skill_md(file: SkillFile) -> tuple[bytes | None, list[Problem]]:
+    """SKILL.md's bytes, read only when its size (known from the walk) is within the cap."""
+    if file.size > MAX_SKILL_MD_BYTES:
+        return None, [
+            Problem(
+                skill_md.SKILL_MD,
+                f"is {file.size:,} bytes; the limit is {MAX_SKILL_MD_BYTES:,} (the skills guide asks for under "
+                "500 lines).",
+                "keep SKILL.md short and move reference material into other files of the skill that it points to.",
+            )
+        ]
+    opener = Opener(file.root)
+    try:
+        return opener.read_all(file.relpath, file.real, file.identity), []
+    except UploadAborted as exc:  # changed or replaced since the walk, a moment ago
+        return None, [Problem(skill_md.SKILL_MD, f"could not be read: {exc}", "check it, and try again.")]
+    finally:
+        opener.close()
 
 
 def _missing_skill_md(root: Path, scan: FolderScan) -> Problem | None:

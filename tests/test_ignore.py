@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skills_mcp.ignore import IgnoreRules
+from skills_mcp.limits import MAX_SKILLIGNORE_BYTES
 
 VCS = "version-control data"
 CACHE = "Python cache"
@@ -43,6 +45,34 @@ CONFIG = "publishing config, not skill content"
         pytest.param("tls.key", False, SECRET, id="key"),
         pytest.param("id_rsa", False, SECRET, id="id-rsa"),
         pytest.param("keys/id_ed25519", False, SECRET, id="id-ed25519"),
+        # Issue 11 §4: common credential files, at any depth, in any case.
+        pytest.param(".aws", True, SECRET, id="aws-dir"),
+        pytest.param("home/.aws/credentials", False, SECRET, id="aws-credentials"),
+        pytest.param(".ssh", True, SECRET, id="ssh-dir"),
+        pytest.param("x/.ssh/authorized_keys", False, SECRET, id="ssh-inside"),
+        pytest.param(".gnupg", True, SECRET, id="gnupg"),
+        pytest.param(".docker/config.json", False, SECRET, id="docker-config"),
+        pytest.param("home/.docker/config.json", False, SECRET, id="nested-docker-config"),
+        pytest.param(".kube/config", False, SECRET, id="kube-config"),
+        pytest.param("ops/.kube/config", False, SECRET, id="nested-kube-config"),
+        pytest.param(".git-credentials", False, SECRET, id="git-credentials"),
+        pytest.param(".envrc", False, SECRET, id="envrc"),
+        pytest.param("prod.env", False, SECRET, id="star-env"),
+        pytest.param("deploy/staging.env", False, SECRET, id="nested-star-env"),
+        pytest.param("credentials.json", False, SECRET, id="credentials-json"),
+        pytest.param("gcp/credentials.json", False, SECRET, id="nested-credentials-json"),
+        pytest.param(".pgpass", False, SECRET, id="pgpass"),
+        pytest.param("web/.htpasswd", False, SECRET, id="htpasswd"),
+        pytest.param("app.jks", False, SECRET, id="jks"),
+        pytest.param("release.keystore", False, SECRET, id="keystore"),
+        pytest.param("vault.kdbx", False, SECRET, id="kdbx"),
+        pytest.param(".ENV", False, SECRET, id="upper-env"),
+        pytest.param(".Env.Local", False, SECRET, id="mixed-env-local"),
+        pytest.param("ID_RSA", False, SECRET, id="upper-id-rsa"),
+        pytest.param("certs/server.KEY", False, SECRET, id="upper-key"),
+        pytest.param("Prod.ENV", False, SECRET, id="upper-star-env"),
+        pytest.param(".SSH", True, SECRET, id="upper-ssh"),
+        pytest.param("Credentials.JSON", False, SECRET, id="mixed-credentials-json"),
         pytest.param(".skillignore", False, CONFIG, id="root-skillignore"),
     ],
 )
@@ -63,6 +93,10 @@ def test_built_in_rules(relpath: str, is_dir: bool, reason: str) -> None:
         pytest.param("environment.md", False, id="env-prefix-word"),
         pytest.param("docs/keys.md", False, id="key-in-name"),
         pytest.param("my.gitignore", False, id="git-in-name"),
+        pytest.param("docker/config.json", False, id="config-json-not-docker"),
+        pytest.param("kube/config", False, id="config-not-kube"),
+        pytest.param("docs/env.md", False, id="env-word"),
+        pytest.param(".aws", False, id="file-named-aws"),
     ],
 )
 def test_ordinary_paths_are_kept(relpath: str, is_dir: bool) -> None:
@@ -110,6 +144,16 @@ def test_last_matching_line_wins() -> None:
     assert rules.reason("docs/README.md") == ".skillignore line 3: docs/*.md"
 
 
+@pytest.mark.parametrize(
+    ("relpath", "is_dir", "line"),
+    [(".ENV", False, "!.ENV"), (".aws", True, "!.aws/"), ("credentials.json", False, "!credentials.json"),
+     ("server.KEY", False, "!*.KEY"), (".kube/config", False, "!.kube/config"), ("prod.env", False, "!prod.env")],
+)  # fmt: skip
+def test_skillignore_can_re_include_any_secret_default(relpath: str, is_dir: bool, line: str) -> None:
+    assert IgnoreRules().reason(relpath, is_dir=is_dir) == SECRET
+    assert IgnoreRules([line]).reason(relpath, is_dir=is_dir) is None
+
+
 def test_user_line_overrides_built_in_reason() -> None:
     """A user's pattern matching a built-in path reports the user's line (the last match)."""
     assert IgnoreRules(["*.pem"]).reason("cert.pem") == ".skillignore line 1: *.pem"
@@ -117,26 +161,79 @@ def test_user_line_overrides_built_in_reason() -> None:
 
 def test_for_folder_reads_the_root_skillignore(tmp_path: Path) -> None:
     (tmp_path / ".skillignore").write_bytes(b"# drafts\r\n\r\n*.tmp\r\n!.env.example\r\n")
-    rules = IgnoreRules.for_folder(tmp_path)
+    rules, problems = IgnoreRules.for_folder(tmp_path)
+    assert problems == []
     assert rules.reason("scratch.tmp") == ".skillignore line 3: *.tmp"
     assert rules.reason(".env.example") is None
     assert rules.reason(".skillignore") == CONFIG
 
 
 def test_for_folder_without_skillignore_uses_only_built_ins(tmp_path: Path) -> None:
-    rules = IgnoreRules.for_folder(tmp_path)
-    assert rules.reason("scratch.tmp") is None
+    rules, problems = IgnoreRules.for_folder(tmp_path)
+    assert rules.reason("scratch.tmp") is None and problems == []
     assert rules.reason(".env.example") == SECRET
 
 
 def test_for_folder_ignores_a_skillignore_directory(tmp_path: Path) -> None:
     (tmp_path / ".skillignore").mkdir()
-    assert IgnoreRules.for_folder(tmp_path).reason("scratch.tmp") is None
+    rules, problems = IgnoreRules.for_folder(tmp_path)
+    assert rules.reason("scratch.tmp") is None and problems == []
 
 
-def test_for_folder_tolerates_non_utf8(tmp_path: Path) -> None:
-    (tmp_path / ".skillignore").write_bytes(b"caf\xe9/\n*.tmp\n")
-    assert IgnoreRules.for_folder(tmp_path).reason("a.tmp") == ".skillignore line 2: *.tmp"
+def test_a_non_utf8_skillignore_is_a_problem_naming_the_line(tmp_path: Path) -> None:
+    """Issue 10 §6: it used to be read with replacement characters, and its patterns silently changed."""
+    (tmp_path / ".skillignore").write_bytes(b"*.tmp\ncaf\xe9/\n")
+    rules, problems = IgnoreRules.for_folder(tmp_path)
+    assert [str(p) for p in problems] == [".skillignore: is not valid UTF-8 (line 2). Fix: save it as UTF-8."]
+    assert rules.reason("a.tmp") is None  # none of its lines is used
+
+
+def test_an_oversized_skillignore_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    with (tmp_path / ".skillignore").open("wb") as f:
+        f.truncate(MAX_SKILLIGNORE_BYTES + 1)  # sparse; NUL bytes would not decode either
+    _, problems = IgnoreRules.for_folder(tmp_path)
+    assert [(p.where, p.message) for p in problems] == [
+        (".skillignore", f"is {MAX_SKILLIGNORE_BYTES + 1:,} bytes; the limit is {MAX_SKILLIGNORE_BYTES:,}.")
+    ]
+
+
+def test_a_skillignore_at_the_cap_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".skillignore").write_bytes(b"*.tmp\n" + b"#" * (MAX_SKILLIGNORE_BYTES - 7) + b"\n")
+    rules, problems = IgnoreRules.for_folder(tmp_path)
+    assert problems == [] and rules.reason("a.tmp") == ".skillignore line 1: *.tmp"
+
+
+def test_a_skillignore_fifo_is_never_opened_for_long(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / ".skillignore")  # a blocking open would hang here: no writer ever comes
+    rules, problems = IgnoreRules.for_folder(tmp_path)
+    assert problems == [] and rules.reason("a.tmp") is None
+
+
+def test_a_symlinked_skillignore_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").write_text("*.tmp\n")
+    (tmp_path / ".skillignore").symlink_to(tmp_path / "elsewhere")
+    rules, problems = IgnoreRules.for_folder(tmp_path)
+    assert problems == [] and rules.reason("a.tmp") is None
+
+
+# Issue 11 §6: `*a*a*a*a*a*a*a*a*a*ab` took 30 s for three long names, ~13x more per `*a`.
+@pytest.mark.parametrize(
+    "line",
+    ["*a*a*a*a*a*a*a*a*a*ab", "*a*a*b", "a/*a*a*b/c", "*a/*b/*c/*d/*e", "**/*a*/**/*b*/x", "docs/***a***b***c"],
+)
+def test_a_pattern_with_too_many_wildcards_is_refused_with_the_rule(line: str) -> None:
+    rules = IgnoreRules(["*.tmp", line])
+    assert [(p.where, p.message) for p in rules.problems] == [
+        (".skillignore line 2", f"{line!r} has too many '*' wildcards to match safely; it is not used.")
+    ]
+    assert "at most 2 '*' between two slashes and 4 in a line" in rules.problems[0].fix
+    assert rules.reason("a" * 255) is None  # the refused line is not matched at all
+    assert rules.reason("x.tmp") == ".skillignore line 1: *.tmp"
+
+
+@pytest.mark.parametrize("line", ["*.test.*", "**/build/*", "docs/**/*.md", "**/a*b/**/*.py", "***x**"])
+def test_patterns_within_the_wildcard_rule_are_kept(line: str) -> None:
+    assert IgnoreRules([line]).problems == []
 
 
 SAMPLE_LINES = ["*.log", "!keep.log", "build/", "/top.txt", "docs/**/*.md", "!docs/README.md", "a?c", "[ab]*.tmp",

@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from python_multipart import MultipartParser
 from skill_factory import make_skill
 
-from skills_mcp import packaging
+from skills_mcp import packaging, reopen
 from skills_mcp.errors import UploadAborted
 from skills_mcp.folder import SkillFile, scan_folder
 from skills_mcp.packaging import FIELD_NAME, Package, _FileReader
+from skills_mcp.reopen import Identity, Opener, Root
 
 URL = "http://x/v1/skills/s/versions"
 BINARY = bytes(range(256)) + b"\r\n--\r\n\r\n" + bytes(range(255, -1, -1))
@@ -90,7 +91,13 @@ def build(package: Package) -> httpx2.Request:
 
 
 def skill_file(path: Path, relpath: str | None = None) -> SkillFile:
-    return SkillFile(relpath or path.name, str(path), path.stat().st_size)
+    """`path` as validated, its folder as the skill folder."""
+    root = Root(str(path.parent), Identity.of(path.parent.stat()))
+    return SkillFile(relpath or path.name, str(path), path.name, Identity.of(path.stat()), root)
+
+
+def reader_of(file: SkillFile) -> _FileReader:
+    return _FileReader(file, Opener(file.root), last=True)
 
 
 # ------------------------------------------------------------------------------------------ Package
@@ -141,21 +148,22 @@ def test_request_body_parts_and_content_length(package: Package) -> None:
 
 
 def test_content_length_is_known_before_any_file_is_opened(package: Package, monkeypatch: pytest.MonkeyPatch) -> None:
-    opened: list[Path] = []
+    opened: list[str] = []
     real_open = os.open
 
-    def spy_open(path: str, flags: int) -> int:
+    def spy_open(path: str, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
         assert flags & (os.O_WRONLY | os.O_RDWR) == 0
-        opened.append(Path(path))
-        return real_open(path, flags)
+        if not flags & os.O_DIRECTORY:
+            opened.append(os.path.basename(path))
+        return real_open(path, flags, mode, dir_fd=dir_fd)
 
-    monkeypatch.setattr(packaging.os, "open", spy_open)
+    monkeypatch.setattr(reopen.os, "open", spy_open)
     request = build(package)
     expected_length = int(request.headers["content-length"])
     assert opened == []
     body = request.read()
     assert len(body) == expected_length
-    assert opened == [Path(f.path) for f in package.files]
+    assert opened == [Path(f.path).name for f in package.files]
 
 
 def test_a_second_build_sends_the_same_bytes(package: Package) -> None:
@@ -194,17 +202,17 @@ def test_file_changing_size_after_the_scan_aborts_the_upload(tmp_path: Path, cha
     with pytest.raises(UploadAborted) as raised:
         request.read()
     assert str(raised.value) == (
-        "notes.txt changed size while it was being uploaded (validated at 11 bytes); "
-        "the upload was stopped. Try again once it is saved."
+        f"notes.txt changed size before it was sent (validated at 11 bytes, now {len(new_content)}). "
+        "The upload was stopped, and nothing was stored."
     )
 
 
 def test_empty_file_that_grows_aborts(tmp_path: Path) -> None:
     path = tmp_path / "empty.txt"
     path.write_bytes(b"")
-    reader = _FileReader(skill_file(path))
+    reader = reader_of(skill_file(path))
     path.write_bytes(b"x")
-    with pytest.raises(UploadAborted, match=r"^empty\.txt changed size .* \(validated at 0 bytes\)"):
+    with pytest.raises(UploadAborted, match=r"^empty\.txt changed size .* \(validated at 0 bytes, now 1\)"):
         reader.read()
 
 
@@ -215,14 +223,16 @@ def test_file_removed_after_the_scan_aborts_the_upload(tmp_path: Path) -> None:
     (root / "scripts" / "gone.py").unlink()
     with pytest.raises(UploadAborted) as raised:
         request.read()
-    assert str(raised.value) == "scripts/gone.py could not be opened during upload: No such file or directory."
+    assert str(raised.value) == (
+        "scripts/gone.py could not be opened: No such file or directory. The upload was stopped, and nothing was stored."
+    )
 
 
 def test_same_size_different_bytes_is_sent_as_it_now_is(tmp_path: Path) -> None:
     """Only the size is checked: a same-size edit goes out as the new content."""
     path = tmp_path / "a.txt"
     path.write_bytes(b"before")
-    reader = _FileReader(skill_file(path))
+    reader = reader_of(skill_file(path))
     path.write_bytes(b"after!")
     assert reader.read() == b"after!"
     assert reader.read() == b""
@@ -234,7 +244,8 @@ def test_same_size_different_bytes_is_sent_as_it_now_is(tmp_path: Path) -> None:
 def test_reader_reports_the_validated_size_without_opening(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(b"0123456789")
-    reader = _FileReader(SkillFile("a.txt", str(tmp_path / "never-opened"), 10))
+    reader = reader_of(SkillFile("a.txt", str(tmp_path / "never-opened"), "never-opened", Identity(0, 0, 10),
+                                 Root(str(tmp_path), Identity.of(tmp_path.stat()))))  # fmt: skip
     assert reader.tell() == 0
     assert reader.seek(0, os.SEEK_END) == 10
     assert reader.seek(0) == 0
@@ -243,7 +254,7 @@ def test_reader_reports_the_validated_size_without_opening(tmp_path: Path) -> No
 def test_reader_reads_in_chunks_and_tracks_position(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(b"0123456789")
-    reader = _FileReader(skill_file(path))
+    reader = reader_of(skill_file(path))
     chunks = [reader.read(4), reader.read(4), reader.read(4)]
     assert chunks == [b"0123", b"4567", b"89"]
     assert reader.tell() == 10
@@ -253,7 +264,7 @@ def test_reader_reads_in_chunks_and_tracks_position(tmp_path: Path) -> None:
 def test_reader_read_all(tmp_path: Path) -> None:
     path = tmp_path / "a.bin"
     path.write_bytes(BINARY)
-    reader = _FileReader(skill_file(path))
+    reader = reader_of(skill_file(path))
     assert reader.read() == BINARY
     assert reader.read() == b""
 
@@ -270,13 +281,13 @@ def test_reader_refuses_other_seeks(tmp_path: Path, offset: int, whence: int) ->
     path = tmp_path / "a.txt"
     path.write_bytes(b"0123456789")
     with pytest.raises(io.UnsupportedOperation, match="read once, from the start"):
-        _FileReader(skill_file(path)).seek(offset, whence)
+        reader_of(skill_file(path)).seek(offset, whence)
 
 
 def test_reader_cannot_rewind_after_reading(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(b"0123456789")
-    reader = _FileReader(skill_file(path))
+    reader = reader_of(skill_file(path))
     reader.read(4)
     assert reader.seek(4) == 4  # "where I already am" is fine
     with pytest.raises(io.UnsupportedOperation):
@@ -288,7 +299,7 @@ def test_reader_cannot_rewind_after_reading(tmp_path: Path) -> None:
 def test_reading_again_after_the_end_returns_nothing(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(b"0123456789")
-    reader = _FileReader(skill_file(path))
+    reader = reader_of(skill_file(path))
     assert reader.read() == b"0123456789"
     assert reader.read() == b""
     assert reader.read() == b""
