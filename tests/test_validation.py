@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from skill_factory import make_skill
 
 from skills_mcp import validation
-from skills_mcp.limits import MAX_UPLOAD_BYTES
-from skills_mcp.paths import display_name, resolve_allowed
+from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
+from skills_mcp.paths import display_name, resolve_allowed, wire_name_problem
 from skills_mcp.validation import SkillCheck, check_folder, check_skill_id
 
 
@@ -385,3 +386,116 @@ def test_all_problems_reported_at_once(skills: Path) -> None:
     ]
     assert not check.ok
     assert check.frontmatter is not None
+
+
+# ------------------------------------------------------------------- names the upload would change
+
+
+def test_the_refused_names_cover_everything_the_multipart_encoding_alters() -> None:
+    """Issue 11 §5: ask httpx2 itself (the official SDK's encoder) which characters it rewrites in a filename."""
+    altered = []
+    for code in [*range(0x250), 0x2028, 0xFEFF, 0x1F600]:
+        name = f"a{chr(code)}b"
+        body = httpx2.Request("POST", "http://x/", files=[("files[]", (name, b"", "text/plain"))]).read()
+        if f'filename="{name}"'.encode() not in body:
+            altered.append(chr(code))
+            assert wire_name_problem(name) is not None, repr(name)
+    assert set(altered) >= {'"', "\\", "\n", "\r", "\t", "\x00"}  # the test still sees what it checks
+
+
+@pytest.mark.parametrize("name", ["notes.md", "naïve résumé.md", "a b-c_d.e", "日本語.txt", "100%.txt", "it's.md"])
+def test_plain_names_pass(name: str) -> None:
+    assert wire_name_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "shown_as", "why"),
+    [
+        ('say "hi".txt', 'say "hi".txt', "holds a '\"' or a backslash"),
+        ("back\\slash.md", "back\\slash.md", "holds a '\"' or a backslash"),
+        ("two\nlines.md", "two\\nlines.md", "holds a control character (a newline, a tab, ...)"),
+        ("tab\there.md", "tab\\there.md", "holds a control character (a newline, a tab, ...)"),
+        ("esc\x1b.md", "esc\\x1b.md", "holds a control character (a newline, a tab, ...)"),
+        ("c1\x85.md", "c1\\x85.md", "holds a control character (a newline, a tab, ...)"),
+    ],
+)
+def test_a_file_name_the_upload_would_change_is_refused(skills: Path, name: str, shown_as: str, why: str) -> None:
+    root = make_skill(skills, "pdf-tools", {f"docs/{name}": "x"})
+    assert texts(check_folder(str(root), [skills])) == [
+        f"docs/{shown_as}: the file name {why}; the upload would send it under another name, or fail. "
+        "Fix: rename the file (letters, digits, spaces, '-', '_' and '.' are safe), or list it in .skillignore."
+    ]
+
+
+def test_a_folder_name_the_upload_would_change_is_named_once(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools", {'my "docs"/a.md': "x", 'my "docs"/b.md': "y"})
+    assert [(p.where, p.fix.split(" (")[0]) for p in check_folder(str(root), [skills]).problems] == [
+        ('my "docs"/', "rename the folder")
+    ]
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_and_shown_safely(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools")
+    os.close(os.open(bytes(root) + b"/caf\xe9.txt", os.O_CREAT | os.O_WRONLY, 0o644))
+    check = check_folder(str(root), [skills])
+    assert texts(check) == [
+        "caf\\xe9.txt: the file name is not valid UTF-8; the upload would send it under another name, or fail. "
+        "Fix: rename the file (letters, digits, spaces, '-', '_' and '.' are safe), or list it in .skillignore."
+    ]
+    check.problems[0].where.encode("utf-8")  # safe to serialize: no lone surrogates
+
+
+def test_a_left_out_name_that_is_not_utf8_is_listed_safely(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools", {".skillignore": "*.tmp\n"})
+    os.close(os.open(bytes(root) + b"/caf\xe9.tmp", os.O_CREAT | os.O_WRONLY, 0o644))
+    check = check_folder(str(root), [skills])
+    assert check.problems == []
+    assert check.scan is not None
+    assert [s.relpath for s in check.scan.skipped] == [".skillignore", "caf\\xe9.tmp"]
+
+
+# ------------------------------------------------------------------------------- counts and caps
+
+
+def test_more_files_than_the_api_accepts_is_a_problem(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools", {f"data/{i}.txt": "x" for i in range(MAX_FILES)})
+    check = check_folder(str(root), [skills])  # SKILL.md and MAX_FILES data files: one too many
+    assert texts(check) == [
+        f"folder: holds {MAX_FILES + 1:,} files to upload; the most one upload may hold is {MAX_FILES:,}. "
+        "Fix: list generated or bulky folders in .skillignore, or pack many small files into an archive."
+    ]
+    (root / "data" / "0.txt").unlink()
+    assert check_folder(str(root), [skills]).problems == []
+
+
+def test_skill_md_over_the_cap_is_refused_from_its_size(skills: Path) -> None:
+    """Issue 11 §6: a 2 GB SKILL.md was read whole (6.3 GB of memory) before any size check."""
+    root = make_skill(skills, "pdf-tools")
+    with (root / "SKILL.md").open("r+b") as f:
+        f.truncate(50_000_000)  # sparse: valid frontmatter, then NULs; no disk, and no time to write
+    check = check_folder(str(root), [skills])
+    assert [(p.where, p.message.split(";")[0]) for p in check.problems] == [
+        ("SKILL.md", "is 50,000,000 bytes"),
+        ("folder", "holds 50,000,000 bytes (50.0 MB) to upload"),
+    ]
+    assert check.frontmatter is None  # never parsed, so never read
+
+
+def test_skill_md_at_the_cap_is_read(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools")
+    with (root / "SKILL.md").open("ab") as f:
+        f.write(b"x" * (MAX_SKILL_MD_BYTES - f.tell()))
+    check = check_folder(str(root), [skills])
+    assert check.problems == [] and check.frontmatter is not None
+
+
+def test_a_bad_skillignore_is_a_problem_naming_it(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools", {".skillignore": b"*.tmp\n\xff\n"})
+    assert texts(check_folder(str(root), [skills])) == [
+        ".skillignore: is not valid UTF-8 (line 2). Fix: save it as UTF-8."
+    ]
+
+
+def test_a_too_wild_skillignore_line_is_a_problem(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools", {".skillignore": "*a*a*a*a*a*a*a*a*a*ab\n", "a" * 200: "x"})
+    assert [p.where for p in check_folder(str(root), [skills]).problems] == [".skillignore line 1"]
