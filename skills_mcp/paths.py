@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from .problems import Problem, has_control
+from .problems import Problem, has_control, shown
 
 
 def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -> tuple[Path | None, list[Problem]]:
@@ -21,20 +21,20 @@ def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -
         return None, [
             Problem(
                 where,
-                f"'{raw}' is relative; the server's working folder is not yours.",
+                f"'{shown(raw)}' is relative; the server's working folder is not yours.",
                 f"pass an absolute path or one starting with ~, e.g. {example}.",
             )
         ]
     try:
         real = Path(os.path.realpath(expanded))
     except (OSError, ValueError) as exc:  # e.g. characters the file system cannot encode
-        return None, [Problem(where, f"'{raw}' cannot be resolved: {exc}.", "pass a plain folder path.")]
+        return None, [Problem(where, f"'{shown(raw)}' cannot be resolved: {exc}.", "pass a plain folder path.")]
     if not any(real == root or real.is_relative_to(root) for root in allowed):
         what = "the skill" if where == "path" else "it"
         return None, [
             Problem(
                 where,
-                f"{real} is outside the folders this server may read ({describe(allowed)}).",
+                f"{shown(str(real))} is outside the folders this server may read ({describe(allowed)}).",
                 f"use a folder under one of them (move {what} there), or start the server with --allow-dir "
                 "for its folder.",
             )

@@ -131,13 +131,24 @@ def allowed_folders(settings: Settings, roots: ListRootsResult) -> list[Path]:
 def _tool_call(ctx: State) -> Iterator[None]:
     """One time budget for all the API work of a call; our failures reach the agent word for word.
 
-    Anything else stays a generic error for the agent, with its traceback on stderr.
+    Anything else is a bug: the agent hears what failed and to report it, the traceback goes to stderr.
     """
     try:
         with _api(ctx).budget():
             yield
     except SkillsMcpError as exc:
         raise ToolError(_labelled(ctx, str(exc))) from None
+    except Exception as exc:
+        log.exception("unexpected failure in a tool call")
+        raise ToolError(_labelled(ctx, _bug_text(exc))) from None
+
+
+def _bug_text(exc: Exception) -> str:
+    """Only the exception's type: its text could hold anything, even the key."""
+    return (
+        f"skills-mcp failed unexpectedly ({type(exc).__name__}); nothing more was done. This is a bug in "
+        "skills-mcp: please report it, with the traceback the server wrote to its log (stderr)."
+    )
 
 
 def _labelled(ctx: State, text: str) -> str:
@@ -242,14 +253,15 @@ async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated
     Reports every problem at once (with its fix), each file and its size, the total against the
     30 MB limit, and what was left out and why (e.g. secret-looking files, .git, .skillignore).
     """
-    report = await publisher.validate(path, _allowed(ctx, roots))
-    verdict = "ready to publish" if report.ok else f"{len(report.problems)} problem(s) to fix"
-    summary = f"{report.name or path}: {verdict}; {len(report.files)} files, {report.total_bytes:,} bytes"
-    if report.left_out:
-        secrets = [e.path for e in report.left_out if e.reason.endswith(SECRET_REASON)]
-        summary += f", {len(report.left_out)} left out"
-        summary += f", among them secret-looking files: {', '.join(secrets)}" if secrets else ""
-    return _result(ctx, report, summary + ".")
+    with _tool_call(ctx):
+        report = await publisher.validate(path, _allowed(ctx, roots))
+        verdict = "ready to publish" if report.ok else f"{len(report.problems)} problem(s) to fix"
+        summary = f"{report.name or path}: {verdict}; {len(report.files)} files, {report.total_bytes:,} bytes"
+        if report.left_out:
+            secrets = [e.path for e in report.left_out if e.reason.endswith(SECRET_REASON)]
+            summary += f", {len(report.left_out)} left out"
+            summary += f", among them secret-looking files: {', '.join(secrets)}" if secrets else ""
+        return _result(ctx, report, summary + ".")
 
 
 # --- reading --------------------------------------------------------------------------------------------

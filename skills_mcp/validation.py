@@ -11,8 +11,8 @@ from . import skill_md
 from .errors import InvalidSkill, UploadAborted
 from .folder import FolderScan, SkillFile, scan_folder
 from .limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
-from .paths import display_name, resolve_allowed
-from .problems import Problem, has_control
+from .paths import display_name, resolve_allowed, wire_name_problem
+from .problems import Problem, has_control, shown
 from .reopen import Opener
 
 
@@ -68,13 +68,21 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     name = display_name(raw_path) if raw_path.strip() else ""
     root, problems = resolve_allowed(raw_path, allowed)
     if root is None:
-        return SkillCheck(name, None, None, None, problems)
+        return SkillCheck(shown(name), None, None, None, problems)
+    bad_name = wire_name_problem(name)
+    if bad_name is not None:  # every file is sent as <folder name>/<path>
+        problems.append(
+            Problem("path", f"the folder name '{shown(name)}' {bad_name}.", "rename the folder to the skill's name.")
+        )
+        name = shown(name)
     try:
         root.stat()
     except FileNotFoundError:
-        return SkillCheck(name, root, None, None, [Problem("path", f"{root} does not exist.", "check the path.")])
+        return SkillCheck(
+            name, root, None, None, [Problem("path", f"{shown(str(root))} does not exist.", "check the path.")]
+        )
     except OSError as exc:  # a name too long, a loop of links, no permission on a parent ...
-        problem = Problem("path", f"{root} cannot be read: {exc.strerror or exc}.", "check the path.")
+        problem = Problem("path", f"{shown(str(root))} cannot be read: {exc.strerror or exc}.", "check the path.")
         return SkillCheck(name, root, None, None, [problem])
     if not root.is_dir():
         return SkillCheck(
@@ -82,11 +90,15 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
             root,
             None,
             None,
-            [Problem("path", f"{root} is a file, not a folder.", "pass the skill folder that holds SKILL.md.")],
+            [
+                Problem(
+                    "path", f"{shown(str(root))} is a file, not a folder.", "pass the skill folder that holds SKILL.md."
+                )
+            ],
         )
 
     scan = scan_folder(root)
-    problems = list(scan.problems)
+    problems += scan.problems
     frontmatter: dict[str, Any] | None = None
     skill_file = next((f for f in scan.files if f.relpath == skill_md.SKILL_MD), None)
     if skill_file is None:
@@ -161,7 +173,7 @@ def _missing_skill_md(root: Path, scan: FolderScan) -> Problem | None:
         )
     return Problem(
         skill_md.SKILL_MD,
-        f"is missing from {root}; it must sit at the top of the skill folder.",
+        f"is missing from {shown(str(root))}; it must sit at the top of the skill folder.",
         "pass the folder that directly contains SKILL.md, or create it with name and description frontmatter.",
     )
 

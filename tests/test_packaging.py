@@ -224,7 +224,8 @@ def test_file_removed_after_the_scan_aborts_the_upload(tmp_path: Path) -> None:
     with pytest.raises(UploadAborted) as raised:
         request.read()
     assert str(raised.value) == (
-        "scripts/gone.py could not be opened: No such file or directory. The upload was stopped, and nothing was stored."
+        "scripts/gone.py could not be opened: No such file or directory. "
+        "The upload was stopped, and nothing was stored."
     )
 
 

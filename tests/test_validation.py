@@ -499,3 +499,17 @@ def test_a_bad_skillignore_is_a_problem_naming_it(skills: Path) -> None:
 def test_a_too_wild_skillignore_line_is_a_problem(skills: Path) -> None:
     root = make_skill(skills, "pdf-tools", {".skillignore": "*a*a*a*a*a*a*a*a*a*ab\n", "a" * 200: "x"})
     assert [p.where for p in check_folder(str(root), [skills]).problems] == [".skillignore line 1"]
+
+
+def test_a_folder_name_that_is_not_utf8_is_a_problem_shown_safely(skills: Path) -> None:
+    root = make_skill(skills, "pdf-tools")
+    odd = os.fsdecode(bytes(skills) + b"/pdf-tools-\xe9")
+    os.rename(root, odd)
+    check = check_folder(odd, [skills])
+    assert (check.problems[0].where, check.problems[0].message) == (
+        "path",
+        "the folder name 'pdf-tools-\\xe9' is not valid UTF-8.",
+    )
+    assert check.folder_name == "pdf-tools-\\xe9"
+    for problem in check.problems:
+        str(problem).encode("utf-8")  # serializable: no lone surrogates anywhere

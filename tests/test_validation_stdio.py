@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import Emulator, McpSession, write_skill
+
+from skills_mcp.limits import MAX_FILES
 
 SKILL_ID = "skill_01AbCdEfGhIjKlMnOpQrStUv"
 
@@ -64,6 +67,27 @@ def a_file(w: Path) -> dict[str, str]:
 
 def ignored_skill_md(w: Path) -> dict[str, str]:
     folder = write_skill(w, files={".skillignore": "*.md\n"})
+    return args(folder)
+
+
+def with_file(name: str | bytes, content: bytes = b"x") -> Case:
+    """A skill holding one more file, whose name may be bytes that are not UTF-8."""
+
+    def build(w: Path) -> dict[str, str]:
+        folder = write_skill(w)
+        path = os.path.join(bytes(folder), name) if isinstance(name, bytes) else str(folder / name)
+        with open(path, "wb") as f:
+            f.write(content)
+        return args(folder)
+
+    return build
+
+
+def too_many_files(w: Path) -> dict[str, str]:
+    folder = write_skill(w)
+    (folder / "data").mkdir()
+    for i in range(MAX_FILES):
+        (folder / "data" / f"{i}.txt").touch()
     return args(folder)
 
 
@@ -151,6 +175,20 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         symlink_out,
         ["passwd: is a symlink to /etc/passwd, outside the skill folder"],
     ),
+    "file name with a quote": (with_file('say "hi".txt'), ['say "hi".txt: the file name holds a \'"\'', "rename"]),
+    "file name with a newline": (with_file("two\nlines.md"), ["two\\nlines.md: the file name holds a control"]),
+    "file name with a backslash": (with_file("back\\slash.md"), ["back\\slash.md: the file name holds a"]),
+    "file name not UTF-8": (with_file(b"caf\xe9.md"), ["caf\\xe9.md: the file name is not valid UTF-8"]),
+    "more files than the API takes": (too_many_files, [f"holds {MAX_FILES + 1:,} files to upload", ".skillignore"]),
+    "SKILL.md over the cap": (
+        raw_skill_md(b"---\nname: pdf-tools\ndescription: x\n---\n" + b"x" * 1_000_000),
+        ["SKILL.md: is 1,000,0", "bytes; the limit is 1,000,000", "move reference material"],
+    ),
+    ".skillignore not UTF-8": (with_file(".skillignore", b"caf\xe9\n"), [".skillignore: is not valid UTF-8 (line 1)"]),
+    ".skillignore too wild": (
+        with_file(".skillignore", b"*a*a*a*a*a*a*a*a*a*ab\n"),
+        [".skillignore line 1: '*a*a*a*a*a*a*a*a*a*ab' has too many '*' wildcards", "at most 2 '*'"],
+    ),
     "skill_id empty": (lambda w: args(write_skill(w), ""), ["skill_id: is empty"]),
     "skill_id with slash": (lambda w: args(write_skill(w), "skill_1/versions"), ["contains '/' or '..'"]),
     "skill_id with dotdot": (lambda w: args(write_skill(w), ".."), ["contains '/' or '..'"]),
@@ -189,4 +227,27 @@ def test_every_problem_is_reported_at_once(api: Emulator, mcp: McpSession, workd
         "description: must not contain",
     ):
         assert fragment in message
+    assert api.state.requests == []
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [(b"caf\xe9.md", "caf\\xe9.md"), (b"two\nlines.md", "two\\nlines.md"), (b"left-out-\xff.tmp", None)],
+)
+def test_validate_skill_reports_odd_names_clearly(
+    name: bytes, shown: str | None, api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
+    """Issue 10 §6: a name that is not UTF-8 used to end validate_skill's report in a PydanticSerializationError."""
+    folder = write_skill(workdir, files={".skillignore": "*.tmp\n"})
+    with open(os.path.join(bytes(folder), name), "wb") as f:
+        f.write(b"x")
+    result = mcp.call("validate_skill", {"path": str(folder)})
+    text = "\n".join(getattr(c, "text", "") for c in result.content)
+    assert not result.is_error, text
+    assert result.structured_content is not None
+    problems = result.structured_content.get("problems", [])
+    if shown is None:
+        assert problems == [] and "left-out-\\xff.tmp" in [e["path"] for e in result.structured_content["left_out"]]
+    else:
+        assert [p["where"] for p in problems] == [shown], text
     assert api.state.requests == []
