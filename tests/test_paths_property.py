@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skills_mcp.paths import resolve_allowed
-from skills_mcp.problems import Problem
+from skills_mcp.problems import Problem, shown
 from skills_mcp.validation import check_folder
 
 OUTSIDE = "is outside the folders this server may read"
@@ -93,7 +93,7 @@ def test_without_links_a_path_resolves_to_its_normal_form_or_a_problem(
         assert real == expected
     else:
         assert real is None and OUTSIDE in problems[0].message
-        assert str(expected) in problems[0].message  # it names the real place, not what was typed
+        assert shown(str(expected)) in problems[0].message  # it names the real place, not what was typed
 
 
 def make_link(allowed: Path, outside: Path, depth: list[str], kind: str) -> Path:
