@@ -17,19 +17,26 @@ from skills_mcp.config import Settings
 from skills_mcp.emulator import Fault
 from skills_mcp.folder import SkillFile
 from skills_mcp.packaging import Package, wire_filename
+from skills_mcp.reopen import Identity, Root
 
 # Names the multipart encoding alters (validation refuses them, so they are built here by hand).
 ODD_NAMES = ['say "hi".txt', "two\nlines.txt", "cr\rlf.txt", "back\\slash.txt", "tab\there.txt", "100%.txt"]
+
+
+def as_validated(path: Path, relpath: str) -> SkillFile:
+    """`path` as validation records it, under the name `relpath`, its folder as the skill folder."""
+    root = Root(str(path.parent), Identity.of(path.parent.stat()))
+    return SkillFile(relpath, str(path), path.name, Identity.of(path.stat()), root)
 
 
 def package_of(tmp_path: Path, names: list[str]) -> Package:
     files = []
     for i, name in enumerate(names):
         (tmp_path / f"f{i}").write_bytes(f"content of {name!r}\n".encode())
-        files.append(SkillFile(relpath=name, path=str(tmp_path / f"f{i}"), size=(tmp_path / f"f{i}").stat().st_size))
+        files.append(as_validated(tmp_path / f"f{i}", name))
     skill_md = tmp_path / "SKILL.md"
     skill_md.write_text("---\nname: odd\ndescription: Odd names. Use in tests.\n---\n# Odd\n")
-    return Package("odd", [SkillFile(relpath="SKILL.md", path=str(skill_md), size=skill_md.stat().st_size), *files])
+    return Package("odd", [as_validated(skill_md, "SKILL.md"), *files])
 
 
 def sent_filenames(package: Package) -> list[str]:
