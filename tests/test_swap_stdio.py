@@ -23,9 +23,9 @@ from conftest import API_KEY, Emulator, McpSession, server_env, write_skill
 
 from skills_mcp.emulator import EmulatorState, create_app, serve_in_thread
 
-# Loopback buffers here: up to 4 MB to send and 32 MB to receive (tcp_wmem / tcp_rmem maximums),
-# though the receive side only grows as the app reads, and uvicorn stops reading at 64 KB. The
-# first file is sparse-free zeros, cheap to write and to send.
+# What can be in flight while the gate holds: the sender's socket buffer (at most 4 MB, tcp_wmem),
+# the receiver's (it grows only as the app reads, which uvicorn stops at 64 KB of unread body), and
+# one 256 KB batch. The first file is far larger, so the files after it are read only after release.
 FIRST_FILE_BYTES = 24_000_000
 WAIT = 120  # a safety net only; every wait ends on an event
 
