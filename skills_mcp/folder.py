@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .ignore import IgnoreRules
+from .limits import MAX_FILES
 from .paths import wire_name_problem
 from .problems import Problem, shown
 from .reopen import Identity, Root
@@ -43,6 +44,7 @@ class FolderScan:
     files: list[SkillFile] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    too_many: bool = False  # the walk stopped once it found more files than one upload may hold
 
     @property
     def total_bytes(self) -> int:
@@ -83,7 +85,7 @@ class _Walk:
 
     def run(self) -> None:
         self.folders.append((self.root_real, "", ""))
-        while self.folders or self.linked_folders:
+        while (self.folders or self.linked_folders) and not self.scan.too_many:
             if self.folders:
                 directory, prefix, real_prefix = self.folders.pop()
                 real = directory  # reached through real folders only, so already a real path
@@ -103,6 +105,9 @@ class _Walk:
                 continue
             for entry in children:
                 self.visit(entry, prefix + entry.name, real_prefix + entry.name)
+                if len(self.scan.files) > MAX_FILES:  # enough to refuse; a million more would only cost time
+                    self.scan.too_many = True
+                    break
 
     def visit(self, entry: os.DirEntry[str], relpath: str, real: str) -> None:
         try:

@@ -110,15 +110,15 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
         if raw is not None:
             frontmatter, found = skill_md.check_skill_md(raw, name)
             problems += found
-    if len(scan.files) > MAX_FILES:
+    if scan.too_many:
         problems.append(
             Problem(
                 "folder",
-                f"holds {len(scan.files):,} files to upload; the most one upload may hold is {MAX_FILES:,}.",
+                f"holds more than {MAX_FILES:,} files to upload, the most one upload may hold.",
                 "list generated or bulky folders in .skillignore, or pack many small files into an archive.",
             )
         )
-    if scan.total_bytes > MAX_UPLOAD_BYTES:
+    if scan.total_bytes > MAX_UPLOAD_BYTES:  # with too many files, of those found before the walk stopped
         largest = sorted(scan.files, key=lambda f: f.size, reverse=True)[:3]
         problems.append(
             Problem(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from skill_factory import make_skill
 
 from skills_mcp import validation
+from skills_mcp.folder import scan_folder
 from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
 from skills_mcp.paths import display_name, resolve_allowed, wire_name_problem
 from skills_mcp.validation import SkillCheck, check_folder, check_skill_id
@@ -461,11 +462,17 @@ def test_more_files_than_the_api_accepts_is_a_problem(skills: Path) -> None:
     root = make_skill(skills, "pdf-tools", {f"data/{i}.txt": "x" for i in range(MAX_FILES)})
     check = check_folder(str(root), [skills])  # SKILL.md and MAX_FILES data files: one too many
     assert texts(check) == [
-        f"folder: holds {MAX_FILES + 1:,} files to upload; the most one upload may hold is {MAX_FILES:,}. "
+        f"folder: holds more than {MAX_FILES:,} files to upload, the most one upload may hold. "
         "Fix: list generated or bulky folders in .skillignore, or pack many small files into an archive."
     ]
     (root / "data" / "0.txt").unlink()
     assert check_folder(str(root), [skills]).problems == []
+
+
+def test_the_walk_stops_once_there_are_too_many_files(tmp_path: Path) -> None:
+    root = make_skill(tmp_path, "pdf-tools", {f"d{d}/{i}.txt": "" for d in range(3) for i in range(MAX_FILES // 2)})
+    scan = scan_folder(root)
+    assert scan.too_many and len(scan.files) == MAX_FILES + 1  # not the 15,001 there are
 
 
 def test_skill_md_over_the_cap_is_refused_from_its_size(skills: Path) -> None:

@@ -179,7 +179,7 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     "file name with a newline": (with_file("two\nlines.md"), ["two\\nlines.md: the file name holds a control"]),
     "file name with a backslash": (with_file("back\\slash.md"), ["back\\slash.md: the file name holds a"]),
     "file name not UTF-8": (with_file(b"caf\xe9.md"), ["caf\\xe9.md: the file name is not valid UTF-8"]),
-    "more files than the API takes": (too_many_files, [f"holds {MAX_FILES + 1:,} files to upload", ".skillignore"]),
+    "more files than the API takes": (too_many_files, [f"holds more than {MAX_FILES:,} files", ".skillignore"]),
     "SKILL.md over the cap": (
         raw_skill_md(b"---\nname: pdf-tools\ndescription: x\n---\n" + b"x" * 1_000_000),
         ["SKILL.md: is 1,000,0", "bytes; the limit is 1,000,000", "move reference material"],
