@@ -65,10 +65,10 @@ def require_ids(skill_id: str, version: str | None = None) -> None:
 
 def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     """Validate a skill folder: location, SKILL.md and its frontmatter, contents and size."""
-    name = display_name(raw_path) if raw_path.strip() else ""
     root, problems = resolve_allowed(raw_path, allowed)
     if root is None:
-        return SkillCheck(shown(name), None, None, None, problems)
+        return SkillCheck("", None, None, None, problems)
+    name = display_name(raw_path)
     bad_name = wire_name_problem(name)
     if bad_name is not None:  # every file is sent as <folder name>/<path>
         problems.append(
