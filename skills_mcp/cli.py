@@ -68,7 +68,7 @@ def common_options(suppress: bool) -> argparse.ArgumentParser:
     return parser
 
 
-SUBCOMMANDS = ("publish", "validate", "list", "versions", "get", "download", "delete", "emulator")
+SUBCOMMANDS = ("publish", "create", "validate", "list", "versions", "get", "download", "delete", "emulator")
 
 
 def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:

@@ -50,6 +50,12 @@ def add_subcommands(
     p.add_argument("path", help="the skill folder (holding SKILL.md)")
     p.add_argument("--skill-id", help="add the version to this skill instead of finding it by name")
 
+    p = sub("create", "Create a new skill from a folder; refused if a skill has its name, unless --allow-duplicate.",
+            _create)  # fmt: skip
+    p.add_argument("path", help="the skill folder (holding SKILL.md)")
+    p.add_argument("--display-title", metavar="T", help="a human title (one line; not unique)")
+    p.add_argument("--allow-duplicate", action="store_true", help="create it even if a skill with this name exists")
+
     p = sub("validate", "Check a skill folder and list what would be uploaded; never contacts the API.", _validate)
     p.add_argument("path", help="the skill folder (holding SKILL.md)")
 
@@ -101,8 +107,11 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps({"local_emulator": True, **data} if settings.local else data, indent=2))
     else:
         print(f"{label}{summary}")
-        if isinstance(model, PublishResult):
-            print(model.version.model_dump_json(exclude_none=True, indent=2))
+        if isinstance(model, PublishResult):  # the version JSON; the skill's when the version could not be read
+            print((model.version or model.skill).model_dump_json(exclude_none=True, indent=2))
+    if isinstance(model, PublishResult):
+        for warning in model.warnings or []:  # it landed (exit 0), but say what could not be done around it
+            print(f"skills-mcp: {label}warning: {warning}", file=sys.stderr)
     if isinstance(model, ValidationReport) and not model.ok:
         return EXIT_REFUSED
     return EXIT_OK
@@ -145,10 +154,23 @@ async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel,
     path, allowed = _here(args.path)
     result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
-    return (
-        result,
-        f"{done} {result.skill.id}: {result.version.name} version {result.version.version or result.version.id}.",
+    return result, _published(done, result)
+
+
+async def _create(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    path, allowed = _here(args.path)
+    result = await publisher.create_skill(
+        api, allowed, path, args.display_title, _reporter(), allow_duplicate=args.allow_duplicate
     )
+    return result, _published("Created skill", result)
+
+
+def _published(done: str, result: PublishResult) -> str:
+    version = result.version
+    if version is None:
+        ref = result.skill.latest_version or result.skill.latest_version_id or "unknown"
+        return f"{done} {result.skill.id}; its new version ({ref}) could not be read back."
+    return f"{done} {result.skill.id}: {version.name} version {version.version or version.id}."
 
 
 async def _validate(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:

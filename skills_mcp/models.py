@@ -70,10 +70,18 @@ class Deleted(BaseModel):
 class PublishResult(BaseModel):
     action: Literal["created_skill", "created_version"] = Field(
         description="created_skill: no skill had this name, so a new one was made; created_version: a version "
-        "was added to the existing skill."
+        "was added to the existing skill (also when another call created the skill at the same moment: "
+        "publishes settle on the oldest skill of a name)."
     )
     skill: Skill
-    version: SkillVersion
+    version: SkillVersion | None = optional(
+        "The new version. Absent only when it could not be read back after the skill was created: "
+        "`warnings` says so, and the skill's latest_version (or latest_version_id) names it."
+    )
+    warnings: list[str] | None = optional(
+        "What went wrong around a publish that did land (e.g. reading the new version back): each with what "
+        "to do. Do not publish again because of a warning."
+    )
 
 
 class DeleteSkillResult(BaseModel):

@@ -5,7 +5,9 @@ Every function validates everything first, so a refused call sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +15,26 @@ import anyio
 import anyio.to_thread
 
 from .api_client import SkillsAPI
-from .errors import InvalidSkill, SkillsMcpError
+from .errors import APIError, InvalidSkill, SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
 from .packaging import Package
 from .problems import Problem
+from .reconcile import latest_version
 from .reporting import Reporter
 from .validation import SkillCheck, check_folder, check_skill_id
 
 # Listing skills to find one by name: the largest page every API version accepts.
 FIND_PAGE_SIZE = 100
 FIND_CONCURRENCY = 8
-# One lock per skill name, for the life of the process (a handful of names: no need to evict).
+# One lock per skill name, for the life of the process (a handful of names: no need to evict). It only
+# spares this process needless races; writers elsewhere are reconciled by `_race_winner`.
 _name_locks: dict[str, anyio.Lock] = {}
+# Skills of one name all made within this long of each other and of now may be racing writers that
+# have not settled yet; a writer settles within its own call, whose budget is 50 s by default.
+RACE_WINDOW = timedelta(seconds=120)
+# How long a finder waits for such a race to settle: at most this, and at most a quarter of the budget.
+SETTLE_MAX = 15.0
 
 
 async def validate(path: str, allowed: Sequence[Path]) -> ValidationReport:
@@ -59,11 +68,32 @@ async def create_skill(
     path: str,
     display_title: str | None = None,
     reporter: Reporter | None = None,
+    *,
+    allow_duplicate: bool = False,
 ) -> PublishResult:
+    """A new skill; refused when one has the name already, unless `allow_duplicate` (then it is on purpose)."""
     reporter = reporter or Reporter()
     problems = _check_title(display_title)
     package = await _package(path, allowed, problems, reporter)
-    return await _create_skill(api, package, display_title, reporter)
+    name = package.folder_name
+    if allow_duplicate:
+        return await _read_back(api, await api.create_skill(package, display_title=display_title, reporter=reporter))
+    async with _name_locks.setdefault(name, anyio.Lock()):
+        existing = convergence_order(await find_skills_named(api, name))
+        if existing:
+            raise SkillsMcpError(_already_named(name, existing))
+        created = await api.create_skill(package, display_title=display_title, reporter=reporter)
+        winner, warnings = await _race_winner(api, name, created)
+        if winner is None:
+            return await _read_back(api, created, warnings)
+        left = await _remove(api, created)
+        raise SkillsMcpError(
+            f"Skill {winner['id']}, also named '{name}', was created at the same time as this call's "
+            f"{created['id']} and is older, so {created['id']} "
+            + (f"could not be removed: {left}" if left else "was removed again.")
+            + f" To add a version to {winner['id']}, use publish_skill; for a second skill of this name, "
+            "call create_skill with allow_duplicate=true."
+        )
 
 
 async def publish_skill(
@@ -74,20 +104,174 @@ async def publish_skill(
     package = await _package(path, allowed, check_skill_id(skill_id) if skill_id is not None else [], reporter)
     if skill_id is not None:
         return await _add_version(api, skill_id, package, reporter)
-    # Two calls at once for a new name must not both create it: find-or-create runs one at a time per name.
-    async with _name_locks.setdefault(package.folder_name, anyio.Lock()):
-        matches = await find_skills_named(api, package.folder_name)
-        if len(matches) > 1:
-            ids = ", ".join(s["id"] for s in matches)
-            raise SkillsMcpError(
-                f"Nothing was uploaded: {len(matches)} skills are named '{package.folder_name}' ({ids}). "
-                "Call publish_skill again with skill_id set to the one to update."
-            )
-        if not matches:
-            await reporter.say(f"No skill is named '{package.folder_name}' yet; creating it.")
-            return await _create_skill(api, package, None, reporter)
-        await reporter.say(f"Adding a version to {matches[0]['id']}, the skill named '{package.folder_name}'.")
-        return await _add_version(api, matches[0]["id"], package, reporter, skill=matches[0])
+    name = package.folder_name
+    async with _name_locks.setdefault(name, anyio.Lock()):
+        found = await _the_skill_named(api, name, reporter)
+        if found is not None:
+            await reporter.say(f"Adding a version to {found['id']}, the skill named '{name}'.")
+            return await _add_version(api, found["id"], package, reporter, skill=found)
+        await reporter.say(f"No skill is named '{name}' yet; creating it.")
+        created = await api.create_skill(package, reporter=reporter)
+        winner, warnings = await _race_winner(api, name, created)
+        if winner is None:
+            return await _read_back(api, created, warnings)
+        return await _move(api, package, created, winner, reporter)
+
+
+async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> dict[str, Any] | None:
+    """The one skill with this name, or None; several are a choice for a person, unless they are a race
+    of find-or-create writers that is still settling on the oldest (then wait for it, within bounds)."""
+    matches = convergence_order(await find_skills_named(api, name))
+    if len(matches) <= 1:
+        return matches[0] if matches else None
+    racing = _maybe_racing(matches)
+    if racing:
+        await reporter.say(
+            f"{len(matches)} skills named '{name}' were made moments ago; waiting for the publishes that made "
+            f"them to settle on the oldest, {matches[0]['id']}."
+        )
+        if await _settled(api, matches[1:], min(SETTLE_MAX, api.settings.retry.budget / 4)):
+            return matches[0]
+    raise SkillsMcpError(_several_named(name, matches, racing))
+
+
+async def _race_winner(api: SkillsAPI, name: str, created: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+    """After a create: the older skill of this name that wins over ours (None if ours is the oldest).
+
+    Every writer applies the same rule to the same listing, wherever it runs, so all settle on one skill.
+    """
+    try:
+        rivals = {s["id"]: s for s in await find_skills_named(api, name)}
+    except SkillsMcpError as exc:
+        return None, [
+            f"Whether another call created a skill named '{name}' at the same moment could not be checked "
+            f"({exc}); list_skills shows the skills."
+        ]
+    rivals.setdefault(created["id"], created)  # a listing that does not show ours yet
+    winner = convergence_order(rivals.values())[0]
+    return (None if winner["id"] == created["id"] else winner), []
+
+
+async def _move(
+    api: SkillsAPI, package: Package, created: dict[str, Any], winner: dict[str, Any], reporter: Reporter
+) -> PublishResult:
+    """Our skill lost a race: the same package becomes a version of the winner, then ours goes."""
+    await reporter.say(
+        f"Another call created '{package.folder_name}' at the same moment; {winner['id']} is older, so this "
+        f"version goes there and {created['id']} is removed."
+    )
+    try:
+        moved = await _add_version(api, winner["id"], package, reporter, skill=winner)
+    except SkillsMcpError as exc:
+        left = await _remove(api, created)
+        raise SkillsMcpError(
+            f"This call created skill {created['id']}, but {winner['id']} of the same name is older, and adding "
+            f"the version to it failed: {exc} "
+            + (f"{created['id']} could not be removed: {left}" if left else f"{created['id']} was removed again.")
+        ) from None
+    left = await _remove(api, created)
+    if left:
+        moved.warnings = [f"The version is on {winner['id']}, but the duplicate {created['id']} made by this call "
+                          f"could not be removed: {left}"]  # fmt: skip
+    return moved
+
+
+async def _remove(api: SkillsAPI, skill: dict[str, Any]) -> str | None:
+    """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
+    from .lifecycle import all_version_refs
+
+    try:
+        ref = latest_version(skill)
+        for version in [ref] if ref else await all_version_refs(api, skill["id"]):
+            await api.delete_skill_version(skill["id"], version)
+        await api.delete_skill(skill["id"])
+    except SkillsMcpError as exc:
+        return f"{exc} Delete it with delete_skill (skill_id {skill['id']}, delete_versions true)."
+    return None
+
+
+async def _settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -> bool:
+    """Whether every younger skill went away (its writer moved its version to the oldest) within `limit`."""
+    give_up = time.monotonic() + limit
+    delay = 0.1
+    while True:
+        left = [skill for skill in younger if await _still_named(api, skill["id"])]
+        if not left:
+            return True
+        if time.monotonic() + delay > give_up:
+            return False
+        await anyio.sleep(delay)
+        delay = min(delay * 2, 2.0)
+        younger = left
+
+
+async def _still_named(api: SkillsAPI, skill_id: str) -> bool:
+    """A skill without versions carries no name any more; a deleted one is a 404."""
+    try:
+        return latest_version(await api.get_skill(skill_id)) is not None
+    except APIError as exc:
+        if exc.status == 404:
+            return False
+        raise
+
+
+def convergence_order(skills: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Oldest first by created_at (an unreadable time counts as newest), then by id: the first one wins."""
+    return sorted(skills, key=lambda s: (_created(s) or datetime.max.replace(tzinfo=UTC), str(s["id"])))
+
+
+def _created(skill: dict[str, Any]) -> datetime | None:
+    raw = skill.get("created_at")
+    try:
+        when = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _maybe_racing(skills: list[dict[str, Any]]) -> bool:
+    times = [_created(s) for s in skills]
+    if any(t is None for t in times):
+        return False
+    oldest, newest = min(times), max(times)  # type: ignore[type-var]
+    assert oldest is not None and newest is not None
+    return newest - oldest <= RACE_WINDOW and abs(datetime.now(UTC) - newest) <= RACE_WINDOW
+
+
+def _listed(skills: list[dict[str, Any]]) -> str:
+    """One line per skill: what a person needs to tell them apart."""
+    lines = []
+    for skill in skills:
+        title = skill.get("display_title") or skill.get("display_name")
+        lines.append(
+            f"- {skill['id']}: " + (f"title '{title}'" if title else "no title")
+            + f", created {skill.get('created_at') or 'at an unknown time'}"
+            + f", newest version {latest_version(skill) or 'unknown'}"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
+def _several_named(name: str, skills: list[dict[str, Any]], racing: bool) -> str:
+    text = (
+        f"Nothing was uploaded: {len(skills)} skills are named '{name}' (oldest first):\n{_listed(skills)}\n"
+        "Choose one, then publish again giving its id as skill_id (CLI: --skill-id ID); "
+        "delete_skill removes one you do not need."
+    )
+    if racing:
+        text += (
+            " They were made moments ago: if publishes running at the same time made them, they may still be "
+            "settling on the oldest; then publishing again in a moment works without skill_id."
+        )
+    return text
+
+
+def _already_named(name: str, skills: list[dict[str, Any]]) -> str:
+    which = "a skill named" if len(skills) == 1 else f"{len(skills)} skills named"
+    return (
+        f"Nothing was uploaded: {which} '{name}' already exists:\n{_listed(skills)}\n"
+        "To add a version, use publish_skill (CLI: skills-mcp publish). To make another skill with this name "
+        "on purpose, call create_skill with allow_duplicate=true (CLI: --allow-duplicate)."
+    )
 
 
 async def _add_version(
@@ -113,29 +297,48 @@ async def find_skills_named(api: SkillsAPI, name: str) -> list[dict[str, Any]]:
     """Custom skills whose latest version carries `name`: the name lives on versions, titles are not unique."""
     skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
     matches: list[dict[str, Any]] = []
+    failures: list[SkillsMcpError] = []
     limiter = anyio.CapacityLimiter(FIND_CONCURRENCY)
 
     async def check(skill: dict[str, Any]) -> None:
         if not (skill.get("latest_version") or skill.get("latest_version_id")):
             return
         async with limiter:
-            latest = await api.get_skill_version(skill["id"], "latest")
+            try:
+                latest = await api.get_skill_version(skill["id"], "latest")
+            except APIError as exc:
+                if exc.status != 404:  # a 404: deleted, or emptied, since it was listed; it has no name now
+                    failures.append(exc)
+                return
+            except SkillsMcpError as exc:  # kept, to be raised as itself rather than in an ExceptionGroup
+                failures.append(exc)
+                return
         if latest.get("name") == name:
             matches.append(skill)
 
     async with anyio.create_task_group() as tg:
         for skill in skills:
             tg.start_soon(check, skill)
-    return sorted(matches, key=lambda s: str(s["id"]))
+    if failures:
+        raise failures[0]
+    return convergence_order(matches)
 
 
-async def _create_skill(
-    api: SkillsAPI, package: Package, display_title: str | None, reporter: Reporter
-) -> PublishResult:
-    skill = await api.create_skill(package, display_title=display_title, reporter=reporter)
-    version = await api.get_skill_version(skill["id"], "latest")
+async def _read_back(api: SkillsAPI, created: dict[str, Any], warnings: list[str] | None = None) -> PublishResult:
+    """The created skill with its first version. The create has landed, so a failed read is a warning, never
+    an error: an agent told "error" would create the skill again."""
+    warnings = list(warnings or [])
+    ref = latest_version(created)  # the version this create made, even if others were added since
+    version: SkillVersion | None = None
+    try:
+        version = SkillVersion.model_validate(await api.get_skill_version(created["id"], ref or "latest"))
+    except SkillsMcpError as exc:
+        warnings.append(
+            f"The skill was created, but its new version could not be read back ({exc}). Do not create it "
+            f"again: get_skill_version with skill_id {created['id']} and version {ref or 'latest'} shows it."
+        )
     return PublishResult(
-        action="created_skill", skill=Skill.model_validate(skill), version=SkillVersion.model_validate(version)
+        action="created_skill", skill=Skill.model_validate(created), version=version, warnings=warnings or None
     )
 
 

@@ -203,15 +203,18 @@ async def publish_skill(
     """Publish a local skill folder: the tool to reach for first.
 
     Without skill_id, finds the custom skill whose name equals the folder's SKILL.md `name` and
-    adds a new version, or creates the skill if none has that name (refusing if two do). With
-    skill_id, adds a version to that skill. Validates first and reports every problem at once; a
-    refused publish sends nothing. Returns what it did (created_skill or created_version), the
-    skill and the new version.
+    adds a new version, or creates the skill if none has that name. Publishes running at the same
+    time, from any process or machine, settle on one skill (the oldest of the name). If several
+    skills have the name, it refuses and lists them (title, creation time, newest version): call
+    again with skill_id. With skill_id, adds a version to that skill. Validates first and reports
+    every problem at once; a refused publish sends nothing. Returns what it did (created_skill or
+    created_version), the skill and the new version, and `warnings` if something around a landed
+    publish could not be read.
     """
     with _tool_call(ctx):
         result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
-    return _result(ctx, result, f"{done} {result.skill.id}: {_describe(result.version)}.")
+    return _result(ctx, result, _published(done, result))
 
 
 async def create_skill(
@@ -221,14 +224,36 @@ async def create_skill(
     display_title: Annotated[
         str | None, Field(description="Optional human title (one line, at most 255 characters; not unique).")
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        Field(
+            description="Make the skill even if a skill with this SKILL.md name exists. Afterwards publish_skill "
+            "needs skill_id for this name. Leave false unless the user asked for a second skill."
+        ),
+    ] = False,
 ) -> Annotated[CallToolResult, PublishResult]:
     """Create a new skill from a local folder; the upload becomes its first version.
 
-    Prefer publish_skill, which reuses an existing skill of the same name instead of making a second.
+    Prefer publish_skill, which adds a version to the skill of the same name. If a skill has the
+    name already, this refuses (nothing is uploaded) unless allow_duplicate is true. If the skill
+    is created but its version cannot be read back, it still succeeds, with `warnings`: do not
+    create it again.
     """
     with _tool_call(ctx):
-        result = await publisher.create_skill(_api(ctx), _allowed(ctx, roots), path, display_title, _reporter(ctx))
-    return _result(ctx, result, f"Created skill {result.skill.id}: {_describe(result.version)}.")
+        result = await publisher.create_skill(
+            _api(ctx), _allowed(ctx, roots), path, display_title, _reporter(ctx), allow_duplicate=allow_duplicate
+        )
+    return _result(ctx, result, _published("Created skill", result))
+
+
+def _published(done: str, result: PublishResult) -> str:
+    """The summary of a publish; a version that could not be read is said, not glossed over."""
+    if result.version is not None:
+        summary = f"{done} {result.skill.id}: {_describe(result.version)}."
+    else:
+        ref = result.skill.latest_version or result.skill.latest_version_id or "unknown"
+        summary = f"{done} {result.skill.id}: its new version ({ref}) could not be read back."
+    return " ".join([summary, *(result.warnings or [])])
 
 
 async def create_skill_version(

@@ -1,0 +1,128 @@
+"""Find-or-create converges on one skill per name, whatever process made the racing creates.
+
+Several writers may each find no skill of a name and create one. Every one of them then lists the
+skills of that name: the oldest (by created_at, then id) wins, and a writer whose skill lost moves its
+version onto the winner and deletes its own. A later finder that meets several fresh ones waits for
+that to finish; skills of one name made on purpose are refused with a list to choose from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from conftest import Emulator, McpSession, server_command, write_skill
+from mcp.types import CallToolResult
+from skill_factory import skill_md_text
+
+from skills_mcp.emulator import EmulatorState
+from skills_mcp.publisher import convergence_order
+
+WRITERS = 6
+
+
+def text(result: CallToolResult) -> str:
+    return "\n".join(getattr(c, "text", "") for c in result.content)
+
+
+def skill_files(name: str, note: str = "") -> list[tuple[str, bytes]]:
+    return [(f"{name}/SKILL.md", skill_md_text(name, body=f"# {name}\n{note}\n").encode())]
+
+
+def test_six_processes_publishing_one_new_folder_at_once_leave_one_skill(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
+    for round_ in range(3):
+        name = f"racy-{round_}"
+        folder = write_skill(tmp_path / f"round-{round_}", name)
+        # A barrier: each shell waits on its stdin, then becomes the installed console script.
+        command = ["sh", "-c", 'read go && exec "$@"', "writer"]
+        command += [server_command(), "--local", "--data-dir", str(data), "publish", str(folder), "--json"]
+        logs = [(tmp_path / f"{name}-{i}.out", tmp_path / f"{name}-{i}.err") for i in range(WRITERS)]
+        writers = []
+        for out, err in logs:
+            with out.open("w") as stdout, err.open("w") as stderr:
+                writers.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, env=env))
+        for writer in writers:  # release them all
+            assert writer.stdin is not None
+            writer.stdin.write(b"go\n")
+            writer.stdin.close()
+        codes = [writer.wait(timeout=600) for writer in writers]  # a safety net only
+        outcomes = [(code, out.read_text(), err.read_text()) for code, (out, err) in zip(codes, logs, strict=True)]
+
+        for code, _out, err in outcomes:
+            assert code == 0, err
+        results = [json.loads(out) for _code, out, _err in outcomes]
+        left = [s for s in EmulatorState(data_dir=data).store.skills.values() if s.name == name]
+        assert len(left) == 1, f"round {round_}: {len(left)} skills named {name}"
+        survivor = left[0]
+        assert {r["skill"]["id"] for r in results} == {survivor.id}  # every writer reports the winner
+        # Each writer's version is on the survivor, and nothing else is.
+        assert sorted(r["version"]["version"] for r in results) == sorted(v.version for v in survivor.versions)
+        assert len(survivor.versions) == WRITERS
+
+
+def test_a_finder_meeting_a_race_in_progress_waits_for_it_and_adds_to_the_oldest(
+    api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
+    """Two fresh skills of one name, the younger one about to be removed by its writer: the finder
+    must neither refuse nor pick the younger one."""
+    oldest = api.state.store.create_skill(skill_files("pdf-tools", "first"), None, unique_title=False)
+    loser = api.state.store.create_skill(skill_files("pdf-tools", "second"), None, unique_title=False)
+    folder = write_skill(workdir)
+    results: list[CallToolResult] = []
+    finder = threading.Thread(target=lambda: results.append(mcp.call("publish_skill", {"path": str(folder)})))
+    finder.start()
+
+    # The racing writer finishes its move once the finder is watching its skill.
+    watched = f"/v1/skills/{loser.id}"
+    give_up = time.monotonic() + 60  # a safety net only; the condition is what we wait for
+    while not any(r.method == "GET" and r.path == watched for r in list(api.state.requests)):
+        assert finder.is_alive() and time.monotonic() < give_up, text(results[0]) if results else "no watch"
+        time.sleep(0.01)
+    api.state.store.delete_version(loser.id, loser.versions[0].version, by_epoch=True)
+    api.state.store.delete_skill(loser.id)
+    finder.join(timeout=120)
+
+    assert results and results[0].is_error is False, text(results[0])
+    published = results[0].structured_content
+    assert published is not None
+    assert published["action"] == "created_version" and published["skill"]["id"] == oldest.id
+    assert [s.id for s in api.state.store.skills.values()] == [oldest.id]
+    assert len(oldest.versions) == 2
+
+
+def test_several_skills_made_on_purpose_are_refused_with_each_listed(
+    api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
+    first = api.state.store.create_skill(skill_files("pdf-tools", "a"), "PDF tools", unique_title=False)
+    second = api.state.store.create_skill(skill_files("pdf-tools", "b"), "PDF tools (team B)", unique_title=False)
+    first.created_at, second.created_at = "2026-01-05T10:00:00.000000Z", "2026-02-07T11:30:00.000000Z"
+    uploads = api.upload_count()
+
+    result = mcp.call("publish_skill", {"path": str(write_skill(workdir))})
+
+    message = text(result)
+    assert result.is_error is True
+    assert "Nothing was uploaded: 2 skills are named 'pdf-tools'" in message
+    for skill, title in ((first, "PDF tools"), (second, "PDF tools (team B)")):
+        assert skill.id in message and f"'{title}'" in message
+        assert skill.created_at in message and f"newest version {skill.versions[-1].version}" in message
+    assert message.index(first.id) < message.index(second.id)  # oldest first
+    assert "skill_id" in message and "--skill-id" in message
+    assert api.upload_count() == uploads
+
+
+def test_the_oldest_wins_then_the_smallest_id() -> None:
+    skills = [
+        {"id": "skill_b", "created_at": "2026-03-01T10:00:00.5Z"},
+        {"id": "skill_c", "created_at": "2026-03-01T10:00:00.25+00:00"},
+        {"id": "skill_a", "created_at": "2026-03-01T10:00:00.500000Z"},
+        {"id": "skill_0", "created_at": "not a time"},
+        {"id": "skill_1"},
+    ]
+    assert [s["id"] for s in convergence_order(skills)] == ["skill_c", "skill_a", "skill_b", "skill_0", "skill_1"]
