@@ -5,15 +5,14 @@ Every function validates everything first, so a refused call sends nothing.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import anyio
 import anyio.to_thread
 
+from . import same_name
 from .api_client import SkillsAPI
 from .errors import APIError, InvalidSkill, SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
@@ -30,11 +29,6 @@ FIND_CONCURRENCY = 8
 # One lock per skill name, for the life of the process (a handful of names: no need to evict). It only
 # spares this process needless races; writers elsewhere are reconciled by `_race_winner`.
 _name_locks: dict[str, anyio.Lock] = {}
-# Skills of one name all made within this long of each other and of now may be racing writers that
-# have not settled yet; a writer settles within its own call, whose budget is 50 s by default.
-RACE_WINDOW = timedelta(seconds=120)
-# How long a finder waits for such a race to settle: at most this, and at most a quarter of the budget.
-SETTLE_MAX = 15.0
 
 
 async def validate(path: str, allowed: Sequence[Path]) -> ValidationReport:
@@ -79,14 +73,14 @@ async def create_skill(
     if allow_duplicate:
         return await _read_back(api, await api.create_skill(package, display_title=display_title, reporter=reporter))
     async with _name_locks.setdefault(name, anyio.Lock()):
-        existing = convergence_order(await find_skills_named(api, name))
+        existing = same_name.oldest_first(await find_skills_named(api, name))
         if existing:
-            raise SkillsMcpError(_already_named(name, existing))
+            raise SkillsMcpError(same_name.already_named(name, existing))
         created = await api.create_skill(package, display_title=display_title, reporter=reporter)
         winner, warnings = await _race_winner(api, name, created)
         if winner is None:
             return await _read_back(api, created, warnings)
-        left = await _remove(api, created)
+        left = await same_name.remove(api, created)
         raise SkillsMcpError(
             f"Skill {winner['id']}, also named '{name}', was created at the same time as this call's "
             f"{created['id']} and is older, so {created['id']} "
@@ -121,18 +115,18 @@ async def publish_skill(
 async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> dict[str, Any] | None:
     """The one skill with this name, or None; several are a choice for a person, unless they are a race
     of find-or-create writers that is still settling on the oldest (then wait for it, within bounds)."""
-    matches = convergence_order(await find_skills_named(api, name))
+    matches = same_name.oldest_first(await find_skills_named(api, name))
     if len(matches) <= 1:
         return matches[0] if matches else None
-    racing = _maybe_racing(matches)
+    racing = same_name.maybe_racing(matches)
     if racing:
         await reporter.say(
             f"{len(matches)} skills named '{name}' were made moments ago; waiting for the publishes that made "
             f"them to settle on the oldest, {matches[0]['id']}."
         )
-        if await _settled(api, matches[1:], min(SETTLE_MAX, api.settings.retry.budget / 4)):
+        if await same_name.settled(api, matches[1:], min(same_name.SETTLE_MAX, api.settings.retry.budget / 4)):
             return matches[0]
-    raise SkillsMcpError(_several_named(name, matches, racing))
+    raise SkillsMcpError(same_name.several_named(name, matches, racing))
 
 
 async def _race_winner(api: SkillsAPI, name: str, created: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
@@ -148,7 +142,7 @@ async def _race_winner(api: SkillsAPI, name: str, created: dict[str, Any]) -> tu
             f"({exc}); list_skills shows the skills."
         ]
     rivals.setdefault(created["id"], created)  # a listing that does not show ours yet
-    winner = convergence_order(rivals.values())[0]
+    winner = same_name.oldest_first(rivals.values())[0]
     return (None if winner["id"] == created["id"] else winner), []
 
 
@@ -163,115 +157,17 @@ async def _move(
     try:
         moved = await _add_version(api, winner["id"], package, reporter, skill=winner)
     except SkillsMcpError as exc:
-        left = await _remove(api, created)
+        left = await same_name.remove(api, created)
         raise SkillsMcpError(
             f"This call created skill {created['id']}, but {winner['id']} of the same name is older, and adding "
             f"the version to it failed: {exc} "
             + (f"{created['id']} could not be removed: {left}" if left else f"{created['id']} was removed again.")
         ) from None
-    left = await _remove(api, created)
+    left = await same_name.remove(api, created)
     if left:
         moved.warnings = [f"The version is on {winner['id']}, but the duplicate {created['id']} made by this call "
                           f"could not be removed: {left}"]  # fmt: skip
     return moved
-
-
-async def _remove(api: SkillsAPI, skill: dict[str, Any]) -> str | None:
-    """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
-    from .lifecycle import all_version_refs
-
-    try:
-        ref = latest_version(skill)
-        for version in [ref] if ref else await all_version_refs(api, skill["id"]):
-            await api.delete_skill_version(skill["id"], version)
-        await api.delete_skill(skill["id"])
-    except SkillsMcpError as exc:
-        return f"{exc} Delete it with delete_skill (skill_id {skill['id']}, delete_versions true)."
-    return None
-
-
-async def _settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -> bool:
-    """Whether every younger skill went away (its writer moved its version to the oldest) within `limit`."""
-    give_up = time.monotonic() + limit
-    delay = 0.1
-    while True:
-        left = [skill for skill in younger if await _still_named(api, skill["id"])]
-        if not left:
-            return True
-        if time.monotonic() + delay > give_up:
-            return False
-        await anyio.sleep(delay)
-        delay = min(delay * 2, 2.0)
-        younger = left
-
-
-async def _still_named(api: SkillsAPI, skill_id: str) -> bool:
-    """A skill without versions carries no name any more; a deleted one is a 404."""
-    try:
-        return latest_version(await api.get_skill(skill_id)) is not None
-    except APIError as exc:
-        if exc.status == 404:
-            return False
-        raise
-
-
-def convergence_order(skills: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Oldest first by created_at (an unreadable time counts as newest), then by id: the first one wins."""
-    return sorted(skills, key=lambda s: (_created(s) or datetime.max.replace(tzinfo=UTC), str(s["id"])))
-
-
-def _created(skill: dict[str, Any]) -> datetime | None:
-    raw = skill.get("created_at")
-    try:
-        when = datetime.fromisoformat(str(raw))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _maybe_racing(skills: list[dict[str, Any]]) -> bool:
-    times = [_created(s) for s in skills]
-    if any(t is None for t in times):
-        return False
-    oldest, newest = min(times), max(times)  # type: ignore[type-var]
-    assert oldest is not None and newest is not None
-    return newest - oldest <= RACE_WINDOW and abs(datetime.now(UTC) - newest) <= RACE_WINDOW
-
-
-def _listed(skills: list[dict[str, Any]]) -> str:
-    """One line per skill: what a person needs to tell them apart."""
-    lines = []
-    for skill in skills:
-        title = skill.get("display_title") or skill.get("display_name")
-        lines.append(
-            f"- {skill['id']}: " + (f"title '{title}'" if title else "no title")
-            + f", created {skill.get('created_at') or 'at an unknown time'}"
-            + f", newest version {latest_version(skill) or 'unknown'}"
-        )  # fmt: skip
-    return "\n".join(lines)
-
-
-def _several_named(name: str, skills: list[dict[str, Any]], racing: bool) -> str:
-    text = (
-        f"Nothing was uploaded: {len(skills)} skills are named '{name}' (oldest first):\n{_listed(skills)}\n"
-        "Choose one, then publish again giving its id as skill_id (CLI: --skill-id ID); "
-        "delete_skill removes one you do not need."
-    )
-    if racing:
-        text += (
-            " They were made moments ago: if publishes running at the same time made them, they may still be "
-            "settling on the oldest; then publishing again in a moment works without skill_id."
-        )
-    return text
-
-
-def _already_named(name: str, skills: list[dict[str, Any]]) -> str:
-    which = "a skill named" if len(skills) == 1 else f"{len(skills)} skills named"
-    return (
-        f"Nothing was uploaded: {which} '{name}' already exists:\n{_listed(skills)}\n"
-        "To add a version, use publish_skill (CLI: skills-mcp publish). To make another skill with this name "
-        "on purpose, call create_skill with allow_duplicate=true (CLI: --allow-duplicate)."
-    )
 
 
 async def _add_version(
@@ -321,7 +217,7 @@ async def find_skills_named(api: SkillsAPI, name: str) -> list[dict[str, Any]]:
             tg.start_soon(check, skill)
     if failures:
         raise failures[0]
-    return convergence_order(matches)
+    return same_name.oldest_first(matches)
 
 
 async def _read_back(api: SkillsAPI, created: dict[str, Any], warnings: list[str] | None = None) -> PublishResult:

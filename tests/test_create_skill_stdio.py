@@ -8,6 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import API_KEY, Emulator, McpSession, server_command, write_skill
 from mcp.types import CallToolResult
 
@@ -18,14 +19,17 @@ def text(result: CallToolResult) -> str:
     return "\n".join(getattr(c, "text", "") for c in result.content)
 
 
-def test_a_failed_read_after_the_create_still_returns_the_skill(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+@pytest.mark.parametrize("tool", ["create_skill", "publish_skill"])
+def test_a_failed_read_after_the_create_still_returns_the_skill(
+    tool: str, api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
     folder = write_skill(workdir)
     # Every read of a skill's versions fails after the create, and says not to retry.
     api.state.faults.push(
         Fault(status=500, headers={"x-should-retry": "false"}, method="GET", path_prefix="/v1/skills/skill_", times=50)
     )
 
-    result = mcp.call("create_skill", {"path": str(folder)})
+    result = mcp.call(tool, {"path": str(folder)})
     api.state.faults.clear()
 
     assert result.is_error is False, text(result)

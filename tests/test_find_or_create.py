@@ -13,6 +13,7 @@ import os
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import Emulator, McpSession, server_command, write_skill
@@ -20,7 +21,7 @@ from mcp.types import CallToolResult
 from skill_factory import skill_md_text
 
 from skills_mcp.emulator import EmulatorState
-from skills_mcp.publisher import convergence_order
+from skills_mcp.same_name import maybe_racing, oldest_first
 
 WRITERS = 6
 
@@ -125,4 +126,17 @@ def test_the_oldest_wins_then_the_smallest_id() -> None:
         {"id": "skill_0", "created_at": "not a time"},
         {"id": "skill_1"},
     ]
-    assert [s["id"] for s in convergence_order(skills)] == ["skill_c", "skill_a", "skill_b", "skill_0", "skill_1"]
+    assert [s["id"] for s in oldest_first(skills)] == ["skill_c", "skill_a", "skill_b", "skill_0", "skill_1"]
+
+
+def test_only_skills_made_together_moments_ago_may_be_a_race() -> None:
+    now = datetime.now(UTC)
+
+    def made(*ages: float) -> list[dict[str, str]]:
+        times = [(now - timedelta(seconds=age)).isoformat() for age in ages]
+        return [{"id": f"skill_{i}", "created_at": at} for i, at in enumerate(times)]
+
+    assert maybe_racing(made(3, 2, 1))
+    assert not maybe_racing(made(3600, 3599))  # made together, but long ago: a choice, not a race
+    assert not maybe_racing(made(600, 1))  # one long before the other
+    assert not maybe_racing([*made(2, 1), {"id": "skill_x", "created_at": "yesterday"}])

@@ -1,0 +1,125 @@
+"""Skills that share a name: which one wins, when several are a race still settling, how to list them.
+
+The name lives on versions, and the API lets any number of skills carry one. Find-or-create writers
+that race each create one; they settle on the oldest (by created_at, then id), a rule every writer
+applies alike wherever it runs. Skills of one name made on purpose are for a person to choose from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from .errors import APIError, SkillsMcpError
+from .lifecycle import all_version_refs
+from .reconcile import latest_version
+
+if TYPE_CHECKING:
+    from .api_client import SkillsAPI
+
+# Skills of one name all made within this long of each other and of now may be racing writers that
+# have not settled yet; a writer settles within its own call, whose budget is 50 s by default.
+RACE_WINDOW = timedelta(seconds=120)
+# How long a finder waits for such a race to settle: at most this, and at most a quarter of the budget.
+SETTLE_MAX = 15.0
+
+
+async def remove(api: SkillsAPI, skill: dict[str, Any]) -> str | None:
+    """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
+    try:
+        ref = latest_version(skill)
+        for version in [ref] if ref else await all_version_refs(api, skill["id"]):
+            await api.delete_skill_version(skill["id"], version)
+        await api.delete_skill(skill["id"])
+    except SkillsMcpError as exc:
+        return f"{exc} Delete it with delete_skill (skill_id {skill['id']}, delete_versions true)."
+    return None
+
+
+async def settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -> bool:
+    """Whether every younger skill went away (its writer moved its version to the oldest) within `limit`."""
+    give_up = time.monotonic() + limit
+    delay = 0.1
+    while True:
+        left = [skill for skill in younger if await still_named(api, skill["id"])]
+        if not left:
+            return True
+        if time.monotonic() + delay > give_up:
+            return False
+        await anyio.sleep(delay)
+        delay = min(delay * 2, 2.0)
+        younger = left
+
+
+async def still_named(api: SkillsAPI, skill_id: str) -> bool:
+    """A skill without versions carries no name any more; a deleted one is a 404."""
+    try:
+        return latest_version(await api.get_skill(skill_id)) is not None
+    except APIError as exc:
+        if exc.status == 404:
+            return False
+        raise
+
+
+def oldest_first(skills: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Oldest first by created_at (an unreadable time counts as newest), then by id: the first one wins."""
+    return sorted(skills, key=lambda s: (_created(s) or datetime.max.replace(tzinfo=UTC), str(s["id"])))
+
+
+def _created(skill: dict[str, Any]) -> datetime | None:
+    raw = skill.get("created_at")
+    try:
+        when = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def maybe_racing(skills: list[dict[str, Any]]) -> bool:
+    """Whether these may be racing writers' skills, not settled yet: all made moments ago, together."""
+    times = [when for s in skills if (when := _created(s)) is not None]
+    if len(times) < len(skills) or not times:
+        return False
+    return max(times) - min(times) <= RACE_WINDOW and abs(datetime.now(UTC) - max(times)) <= RACE_WINDOW
+
+
+def _listed(skills: list[dict[str, Any]]) -> str:
+    """One line per skill: what a person needs to tell them apart."""
+    lines = []
+    for skill in skills:
+        title = skill.get("display_title") or skill.get("display_name")
+        lines.append(
+            f"- {skill['id']}: " + (f"title '{title}'" if title else "no title")
+            + f", created {skill.get('created_at') or 'at an unknown time'}"
+            + f", newest version {latest_version(skill) or 'unknown'}"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
+def several_named(name: str, skills: list[dict[str, Any]], racing: bool) -> str:
+    text = (
+        f"Nothing was uploaded: {len(skills)} skills are named '{name}' (oldest first):\n{_listed(skills)}\n"
+        "Choose one, then publish again giving its id as skill_id (CLI: --skill-id ID); "
+        "delete_skill removes one you do not need."
+    )
+    if racing:
+        text += (
+            " They were made moments ago: if publishes running at the same time made them, they may still be "
+            "settling on the oldest; then publishing again in a moment works without skill_id."
+        )
+    return text
+
+
+def already_named(name: str, skills: list[dict[str, Any]]) -> str:
+    one = len(skills) == 1
+    exist = f"a skill named '{name}' already exists" if one else f"{len(skills)} skills named '{name}' exist"
+    return (
+        f"Nothing was uploaded: {exist}:\n{_listed(skills)}\n"
+        f"To add a version, use publish_skill{'' if one else ' with skill_id'} (CLI: skills-mcp publish). "
+        "To make another skill with this name "
+        "on purpose, call create_skill with allow_duplicate=true (CLI: --allow-duplicate)."
+    )
