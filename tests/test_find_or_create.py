@@ -34,26 +34,36 @@ def skill_files(name: str, note: str = "") -> list[tuple[str, bytes]]:
     return [(f"{name}/SKILL.md", skill_md_text(name, body=f"# {name}\n{note}\n").encode())]
 
 
+def run_at_once(tmp_path: Path, label: str, command: list[str], count: int) -> list[tuple[int, str, str]]:
+    """Start `count` copies of the installed console script together; (exit code, stdout, stderr) of each."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
+    barrier = ["sh", "-c", 'read go && exec "$@"', "writer"]  # each shell waits on stdin, then becomes the script
+    logs = [(tmp_path / f"{label}-{i}.out", tmp_path / f"{label}-{i}.err") for i in range(count)]
+    writers = []
+    for out, err in logs:
+        with out.open("w") as stdout, err.open("w") as stderr:
+            writers.append(
+                subprocess.Popen(
+                    [*barrier, server_command(), *command], stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, env=env
+                )
+            )
+    for writer in writers:  # release them all
+        assert writer.stdin is not None
+        writer.stdin.write(b"go\n")
+        writer.stdin.close()
+    codes = [writer.wait(timeout=600) for writer in writers]  # a safety net only
+    return [(code, out.read_text(), err.read_text()) for code, (out, err) in zip(codes, logs, strict=True)]
+
+
 def test_six_processes_publishing_one_new_folder_at_once_leave_one_skill(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
     for round_ in range(3):
         name = f"racy-{round_}"
         folder = write_skill(tmp_path / f"round-{round_}", name)
-        # A barrier: each shell waits on its stdin, then becomes the installed console script.
-        command = ["sh", "-c", 'read go && exec "$@"', "writer"]
-        command += [server_command(), "--local", "--data-dir", str(data), "publish", str(folder), "--json"]
-        logs = [(tmp_path / f"{name}-{i}.out", tmp_path / f"{name}-{i}.err") for i in range(WRITERS)]
-        writers = []
-        for out, err in logs:
-            with out.open("w") as stdout, err.open("w") as stderr:
-                writers.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, env=env))
-        for writer in writers:  # release them all
-            assert writer.stdin is not None
-            writer.stdin.write(b"go\n")
-            writer.stdin.close()
-        codes = [writer.wait(timeout=600) for writer in writers]  # a safety net only
-        outcomes = [(code, out.read_text(), err.read_text()) for code, (out, err) in zip(codes, logs, strict=True)]
+
+        outcomes = run_at_once(
+            tmp_path, name, ["--local", "--data-dir", str(data), "publish", str(folder), "--json"], WRITERS
+        )
 
         for code, _out, err in outcomes:
             assert code == 0, err
@@ -65,6 +75,20 @@ def test_six_processes_publishing_one_new_folder_at_once_leave_one_skill(tmp_pat
         # Each writer's version is on the survivor, and nothing else is.
         assert sorted(r["version"]["version"] for r in results) == sorted(v.version for v in survivor.versions)
         assert len(survivor.versions) == WRITERS
+
+
+def test_creates_of_one_name_at_once_leave_one_skill_and_refuse_the_rest(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    folder = write_skill(tmp_path / "src", "made-once")
+
+    outcomes = run_at_once(tmp_path, "create", ["--local", "--data-dir", str(data), "create", str(folder)], 4)
+
+    made = [out for code, out, _err in outcomes if code == 0]
+    refused = [err for code, _out, err in outcomes if code == 1]
+    assert len(made) == 1 and len(refused) == 3, outcomes
+    [skill] = EmulatorState(data_dir=data).store.skills.values()
+    assert skill.id in made[0] and len(skill.versions) == 1
+    assert all(skill.id in err and "publish_skill" in err for err in refused)
 
 
 def test_a_finder_meeting_a_race_in_progress_waits_for_it_and_adds_to_the_oldest(
