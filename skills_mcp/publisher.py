@@ -73,7 +73,7 @@ async def create_skill(
     if allow_duplicate:
         return await _read_back(api, await api.create_skill(package, display_title=display_title, reporter=reporter))
     async with _name_locks.setdefault(name, anyio.Lock()):
-        existing = same_name.oldest_first(await find_skills_named(api, name))
+        existing = await find_skills_named(api, name)
         if existing:
             raise SkillsMcpError(same_name.already_named(name, existing))
         created = await api.create_skill(package, display_title=display_title, reporter=reporter)
@@ -115,7 +115,7 @@ async def publish_skill(
 async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> dict[str, Any] | None:
     """The one skill with this name, or None; several are a choice for a person, unless they are a race
     of find-or-create writers that is still settling on the oldest (then wait for it, within bounds)."""
-    matches = same_name.oldest_first(await find_skills_named(api, name))
+    matches = await find_skills_named(api, name)
     if len(matches) <= 1:
         return matches[0] if matches else None
     racing = same_name.maybe_racing(matches)
@@ -190,7 +190,8 @@ async def _add_version(
 
 
 async def find_skills_named(api: SkillsAPI, name: str) -> list[dict[str, Any]]:
-    """Custom skills whose latest version carries `name`: the name lives on versions, titles are not unique."""
+    """Custom skills whose latest version carries `name`, oldest first: the name lives on versions, titles
+    are not unique."""
     skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
     matches: list[dict[str, Any]] = []
     failures: list[SkillsMcpError] = []
