@@ -20,7 +20,7 @@ from conftest import Emulator, McpSession, server_command, write_skill
 from mcp.types import CallToolResult
 from skill_factory import skill_md_text
 
-from skills_mcp.emulator import EmulatorState
+from skills_mcp.emulator import EmulatorState, Fault
 from skills_mcp.same_name import maybe_racing, oldest_first
 
 WRITERS = 6
@@ -164,3 +164,18 @@ def test_only_skills_made_together_moments_ago_may_be_a_race() -> None:
     assert not maybe_racing(made(3600, 3599))  # made together, but long ago: a choice, not a race
     assert not maybe_racing(made(600, 1))  # one long before the other
     assert not maybe_racing([*made(2, 1), {"id": "skill_x", "created_at": "yesterday"}])
+
+
+def test_a_failed_read_while_finding_is_the_api_error_and_nothing_is_sent(
+    api: Emulator, mcp: McpSession, workdir: Path
+) -> None:
+    existing = api.state.store.create_skill(skill_files("pdf-tools"), None, unique_title=False)
+    api.state.faults.push(
+        Fault(status=500, headers={"x-should-retry": "false"}, method="GET", path_prefix=f"/v1/skills/{existing.id}/")
+    )
+
+    result = mcp.call("publish_skill", {"path": str(write_skill(workdir))})
+
+    assert result.is_error is True
+    assert "Skills API error 500 api_error: Injected fault" in text(result)
+    assert api.upload_count() == 0 and len(existing.versions) == 1
