@@ -10,16 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
+from .api_client import SkillsAPI, version_ref
 from .errors import APIError, SkillsMcpError
-from .lifecycle import all_version_refs
 from .reconcile import latest_version
-
-if TYPE_CHECKING:
-    from .api_client import SkillsAPI
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
 # have not settled yet; a writer settles within its own call, whose budget is 50 s by default.
@@ -32,7 +29,7 @@ async def remove(api: SkillsAPI, skill: dict[str, Any]) -> str | None:
     """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
     try:
         ref = latest_version(skill)
-        for version in [ref] if ref else await all_version_refs(api, skill["id"]):
+        for version in [ref] if ref else [version_ref(v) for v in await api.all_skill_versions(skill["id"])]:
             await api.delete_skill_version(skill["id"], version)
         await api.delete_skill(skill["id"])
     except SkillsMcpError as exc:
