@@ -89,7 +89,7 @@ def test_publish_refuses_when_two_skills_share_the_name(api: Emulator, mcp: McpS
 
     message = error(mcp.call("publish_skill", {"path": str(folder)}))
 
-    assert f"2 skills are named 'pdf-tools' ({ids[0]}, {ids[1]})" in message
+    assert "2 skills are named 'pdf-tools'" in message and ids[0] in message and ids[1] in message
     assert "skill_id" in message
     assert api.upload_count() == uploads
 
