@@ -78,7 +78,7 @@ def test_cli_create_and_the_choice_between_skills_of_one_name(api: Emulator, tmp
     made = cli("create", folder, "--display-title", "PDF tools", "--json", env=env)
     again = cli("create", folder, env=env)
     duplicate = cli("create", folder, "--allow-duplicate", "--display-title", "PDF tools 2", env=env)
-    publish = cli("publish", folder, "--timeout", "8", env=env)
+    publish = cli("publish", folder, "--timeout", "12", env=env)  # waits a quarter of it for a race to settle
 
     assert made.returncode == 0, made.stderr
     first = json.loads(made.stdout)
