@@ -125,6 +125,13 @@ def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
     )
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8765)
+    emulator.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name clients may use besides the loopback names (repeatable)",
+    )
     return parser
 
 
@@ -181,10 +188,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
         from .emulator.serve import run_emulator
 
         def emulator() -> int:
-            try:
-                run_emulator(args.host, args.port, local.data_dir(args.data_dir))
-            except OSError as exc:  # the port is taken, say
-                raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.") from None
+            run_emulator(args.host, args.port, local.data_dir(args.data_dir), allowed_hosts=args.allowed_host)
             return 0
 
         return emulator

@@ -36,8 +36,9 @@ FILES_FIELD = "files[]"
 REDACTED = "[redacted]"
 _SECRET_HEADERS = ("authorization", "x-api-key")
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-_DROP = "skills_emulator.drop"  # scope key of the callable that breaks the request's connection
+DROP = "skills_emulator.drop"  # scope key of the callable that breaks the request's connection
 _CHUNK = 64 * 1024
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # The error.type the API uses for each status; a fault without a body borrows it.
 ERROR_TYPES = {
@@ -83,8 +84,18 @@ class EmulatorState:
     request (uploads included) in `requests` for tests to inspect; a long-running emulator turns it off.
     """
 
-    def __init__(self, api_keys: Iterable[str] = (), data_dir: Path | None = None, *, record: bool = True) -> None:
+    def __init__(
+        self,
+        api_keys: Iterable[str] = (),
+        data_dir: Path | None = None,
+        *,
+        record: bool = True,
+        allowed_hosts: Iterable[str] = (),
+    ) -> None:
         self.api_keys = set(api_keys)
+        # Host names answered besides the loopback ones: a web page that rebinds its own name to 127.0.0.1
+        # sends that name, and is refused (421) before it can read or change anyone's skills.
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.data_dir = data_dir
         self.record = record
         self.store: Store = Store() if data_dir is None else DiskStore(data_dir)
@@ -141,6 +152,16 @@ def create_app(state: EmulatorState | None = None) -> Starlette:
         )
         if emulator.record:
             emulator.requests.append(record)
+        host = request.headers.get("host", "")
+        if not host_allowed(host, emulator.allowed_hosts):
+            record.status = 421
+            return error_response(
+                421,
+                "invalid_request_error",
+                f"Host {host!r} is not served here: only loopback names (127.0.0.1, localhost, [::1]) and names "
+                "given with --allowed-host are.",
+                request_id,
+            )
         # Taken before the body is read, so "the next request" means the next to arrive, even when
         # a slower upload that came first is still streaming in.
         fault = emulator.faults.take(request.method, request.url.path)
@@ -241,6 +262,19 @@ def _handle(state: EmulatorState, request: Request, fields: dict[str, str], file
     raise EmulatorError(404, "not_found_error", f"Not found: {path}")
 
 
+def host_name(host: str) -> str:
+    """The name in a Host header, without its port or IPv6 brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def host_allowed(host: str, allowed: set[str]) -> bool:
+    name = host_name(host)
+    return bool(name) and (name in LOOPBACK_NAMES or name in allowed or host.strip().lower() in allowed)
+
+
 def _authenticate(state: EmulatorState, authorization: str | None, x_api_key: str | None) -> None:
     key = None
     if authorization:
@@ -300,8 +334,8 @@ class _EmulatorApp(Starlette):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope[_DROP] = functools.partial(_drop, receive, send)
+        if scope["type"] == "http":  # unless the server in front breaks connections its own way (local.py)
+            scope.setdefault(DROP, functools.partial(_drop, receive, send))
         await super().__call__(scope, receive, send)
 
 
@@ -336,7 +370,7 @@ class _Broken:
     inner: Response | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        drop = scope[_DROP]
+        drop = scope[DROP]
         if self.inner is None:
             await drop(reset=True)
             return

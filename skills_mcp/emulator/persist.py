@@ -247,10 +247,17 @@ class DiskStore(Store):
         self._depth = 0  # operations of this thread in progress; only the outermost locks
         self._exclusive = False
         self._token: str | None = None  # emulator.json's token when the records were last in step with it
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._refuse_foreign()  # before the lock file, so a wrong folder is left as it was
-        with self._writing():  # creates the layout, cleans leftovers, loads
-            pass
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._refuse_foreign()  # before the lock file, so a wrong folder is left as it was
+            with self._writing():  # creates the layout, cleans leftovers, loads
+                pass
+        except OSError as exc:  # a file in the way, no permission, a read-only disk: the user's to fix
+            where = exc.filename if isinstance(exc.filename, str) else self.data_dir
+            raise DataDirError(
+                f"cannot use {self.data_dir} as the emulator's data folder ({exc.strerror or exc}: {where}); "
+                "give --data-dir (or SKILLS_MCP_DATA_DIR) a folder this user can create and write"
+            ) from None
 
     # ---- locking and loading -----------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
-from .app import EmulatorState, create_app
+from ..errors import ConfigError
+from .app import LOOPBACK_NAMES, EmulatorState, create_app
 
 STARTUP_TIMEOUT = 10.0
 
@@ -85,19 +86,34 @@ class _Server(uvicorn.Server):
 
 
 def run_emulator(
-    host: str = "127.0.0.1", port: int = 8765, data_dir: Path | None = None, api_keys: Iterable[str] = ()
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    data_dir: Path | None = None,
+    api_keys: Iterable[str] = (),
+    *,
+    allowed_hosts: Iterable[str] = (),
 ) -> None:
     """Serve the emulator until Ctrl-C or SIGTERM, then return.
 
     With `data_dir` its skills are kept there, and shared with every other emulator or local-mode client
     using that folder. Says where it listens on stderr; writes nothing to stdout.
     """
-    state = EmulatorState(api_keys, data_dir, record=False)
-    sock = _bind(host, port)
+    state = EmulatorState(api_keys, data_dir, record=False, allowed_hosts=allowed_hosts)
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:  # the port is taken, say
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
     try:
         sock.listen(128)  # connections queue from now on, so the URL below is good once printed
         where = f"data in {Path(data_dir).resolve()}" if data_dir is not None else "in memory: nothing is kept"
         print(f"Skills API emulator on {_url(sock)} ({where})", file=sys.stderr, flush=True)
+        if host.lower() not in LOOPBACK_NAMES:
+            print(
+                f"WARNING: listening on {host}, beyond loopback: whoever can reach this port can read, change and "
+                "delete these skills, with any key. Clients must send a Host given with --allowed-host.",
+                file=sys.stderr,
+                flush=True,
+            )
         _Server(_config(create_app(state))).run(sockets=[sock])
     finally:
         sock.close()
