@@ -351,7 +351,9 @@ async def _drop(receive: Receive, send: Send, *, reset: bool) -> None:
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if not isinstance(transport, asyncio.Transport):
         raise RuntimeError("dropping a connection needs the emulator served by uvicorn (h11 or httptools)")
-    if reset:
+    if transport.is_closing():
+        pass  # the client left first (its socket is closed already): nothing to break, no linger to set
+    elif reset:
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
