@@ -395,18 +395,22 @@ class _Broken:
         await self.inner(scope, receive, send_part)
 
 
+DAMAGED = "damaged"  # a damaged skill's latest version: not null, so a client looks, and is told what broke
+
+
 def skill_json(skill: SkillRecord, beta: bool) -> dict[str, Any]:
     latest = skill.latest
+    damaged = DAMAGED if skill.damage is not None else None
     if beta:
         head: dict[str, Any] = {
             "display_title": skill.display_title,
-            "latest_version": latest.version if latest else None,
+            "latest_version": latest.version if latest else damaged,
             "source": skill.source,
         }
     else:
         head = {
             "display_name": skill.display_title or skill.name,
-            "latest_version_id": latest.id if latest else None,
+            "latest_version_id": latest.id if latest else damaged,
             "source": {"type": skill.source},
         }
     return {

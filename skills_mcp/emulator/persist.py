@@ -198,39 +198,65 @@ class StoredFiles(Mapping[str, bytes]):
         return f"StoredFiles({list(self._blobs)!r})"
 
 
-def _read_version(store: DiskStore, folder: Path) -> VersionRecord | None:
+class _Damaged(Exception):
+    """A file of the data folder that cannot be read as what it should be; the message says which and why."""
+
+
+def _read_json(path: Path) -> dict[str, Any]:
     try:
-        meta = json.loads((folder / VERSION_JSON).read_bytes())
+        data = json.loads(path.read_bytes())
     except FileNotFoundError:
-        return None
-    blobs = {str(f["path"]): (str(f["blob"]), int(f["size"])) for f in meta["files"]}
-    return VersionRecord(
-        str(meta["id"]), str(meta["skill_id"]), str(meta["version"]), str(meta["name"]),
-        str(meta["description"]), str(meta["directory"]), str(meta["created_at"]),
-        StoredFiles(store, folder, blobs), int(meta["seq"]),
-    )  # fmt: skip
+        raise _Damaged(f"{path} is missing") from None
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
+        raise _Damaged(f"{path} cannot be read ({exc})") from None
+    if not isinstance(data, dict):
+        raise _Damaged(f"{path} holds {type(data).__name__}, not a JSON object")
+    return data
 
 
-def _read_skill(store: DiskStore, folder: Path, known: dict[str, VersionRecord]) -> SkillRecord | None:
+def _read_version(store: DiskStore, folder: Path) -> VersionRecord:
+    path = folder / VERSION_JSON
+    meta = _read_json(path)
     try:
-        meta = json.loads((folder / SKILL_JSON).read_bytes())
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    versions: list[VersionRecord] = []
-    with os.scandir(folder / VERSIONS) as entries:
-        for entry in entries:
-            if not entry.is_dir():
-                continue
-            version = known.get(entry.name) or _read_version(store, Path(entry.path))
-            if version is not None:
-                versions.append(version)
-    versions.sort(key=lambda v: v.seq)
-    updated_at = str(meta["updated_at"])
-    if versions:  # a crash between adding a version and rewriting skill.json leaves it behind
-        updated_at = max(updated_at, versions[-1].created_at)
+        blobs = {str(f["path"]): (str(f["blob"]), int(f["size"])) for f in meta["files"]}
+        return VersionRecord(
+            str(meta["id"]), str(meta["skill_id"]), str(meta["version"]), str(meta["name"]),
+            str(meta["description"]), str(meta["directory"]), str(meta["created_at"]),
+            StoredFiles(store, folder, blobs), int(meta["seq"]),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _Damaged(f"{path} lacks a field or has a wrong one ({exc!r})") from None
+
+
+def _read_skill(store: DiskStore, folder: Path, known: dict[str, VersionRecord]) -> SkillRecord:
+    """The skill kept in `folder`; if any part of it cannot be read, a damaged record saying which."""
+    path = folder / SKILL_JSON
+    meta: dict[str, Any] = {}
+    try:
+        meta = _read_json(path)
+        versions: list[VersionRecord] = []
+        with os.scandir(folder / VERSIONS) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    versions.append(known.get(entry.name) or _read_version(store, Path(entry.path)))
+        versions.sort(key=lambda v: v.seq)
+        updated_at = str(meta["updated_at"])
+        if versions:  # a crash between adding a version and rewriting skill.json leaves it behind
+            updated_at = max(updated_at, versions[-1].created_at)
+        return SkillRecord(
+            str(meta["id"]), str(meta["name"]), meta["display_title"], str(meta["created_at"]), updated_at,
+            int(meta["seq"]), str(meta["source"]), versions,
+        )  # fmt: skip
+    except _Damaged as exc:
+        damage = str(exc)
+    except OSError as exc:  # the versions folder missing or unreadable
+        damage = f"{folder / VERSIONS} cannot be read ({exc.strerror or exc})"
+    except (KeyError, TypeError, ValueError) as exc:
+        damage = f"{path} lacks a field or has a wrong one ({exc!r})"
+    title, created = meta.get("display_title"), meta.get("created_at")
     return SkillRecord(
-        str(meta["id"]), str(meta["name"]), meta["display_title"], str(meta["created_at"]), updated_at,
-        int(meta["seq"]), str(meta["source"]), versions,
+        folder.name, str(meta.get("name") or ""), title if isinstance(title, str) else None,
+        str(created or ""), str(created or ""), 0, damage=damage,
     )  # fmt: skip
 
 
@@ -247,6 +273,7 @@ class DiskStore(Store):
         self._depth = 0  # operations of this thread in progress; only the outermost locks
         self._exclusive = False
         self._token: str | None = None  # emulator.json's token when the records were last in step with it
+        self._reported: set[str] = set()  # damage already logged
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self._refuse_foreign()  # before the lock file, so a wrong folder is left as it was
@@ -320,27 +347,35 @@ class DiskStore(Store):
             )
 
     def _sync(self) -> None:
-        head = json.loads((self.data_dir / HEAD).read_bytes())
-        if head.get("format") != FORMAT:
-            raise DataDirError(f"{self.data_dir / HEAD}: format {head.get('format')!r}, this emulator reads {FORMAT}")
-        if head["token"] == self._token:
+        """Reload if another process changed the folder, or while a skill is damaged (it may be repaired)."""
+        try:
+            head = _read_json(self.data_dir / HEAD)
+            if head.get("format") != FORMAT:
+                raise DataDirError(
+                    f"{self.data_dir / HEAD}: format {head.get('format')!r}, this emulator reads {FORMAT}"
+                )
+            token, seq, last_us = str(head["token"]), int(head["seq"]), int(head["last_us"])
+        except (_Damaged, KeyError, TypeError, ValueError) as exc:
+            raise DataDirError(f"{self.data_dir / HEAD} is damaged ({exc}); it holds the folder's counters") from None
+        if token == self._token and not any(s.damage for s in self._skills.values()):
             return
         known = {v.id: v for s in self._skills.values() for v in s.versions}
         skills: list[SkillRecord] = []
         try:
             with os.scandir(self.data_dir / SKILLS) as entries:
-                for entry in entries:
-                    skill = _read_skill(self, Path(entry.path), known)
-                    if skill is not None:
-                        skills.append(skill)
+                skills = [_read_skill(self, Path(e.path), known) for e in entries if e.is_dir()]
         except FileNotFoundError:
             pass  # cleared, and a crash before the empty skills/ was made: no skills
+        for skill in skills:
+            if skill.damage and skill.damage not in self._reported:  # once, not on every request
+                log.error("skill %s in the data folder is damaged: %s", skill.id, skill.damage)
+                self._reported.add(skill.damage)
         skills.sort(key=lambda s: s.seq)
         self._skills = {s.id: s for s in skills}
         seqs = [s.seq for s in skills] + [v.seq for s in skills for v in s.versions]
-        self._seq = max([int(head["seq"]), *seqs])
-        self._last_us = int(head["last_us"])
-        self._token = str(head["token"])
+        self._seq = max([seq, *seqs])
+        self._last_us = last_us
+        self._token = token
 
     def _write_head(self, token: str) -> None:
         staged = self._staging_path()

@@ -44,6 +44,15 @@ def not_found(message: str) -> EmulatorError:
     return EmulatorError(404, "not_found_error", message)
 
 
+def damaged(skill: SkillRecord) -> EmulatorError:
+    return EmulatorError(
+        500,
+        "api_error",
+        f"Skill {skill.id} is damaged in the emulator's data folder: {skill.damage}. Nothing was changed; repair "
+        "that skill's folder, or move it out of the data folder to drop the skill. The other skills are unaffected.",
+    )
+
+
 def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_BASE62) for _ in range(24))
 
@@ -75,6 +84,10 @@ class SkillRecord:
     seq: int
     source: str = "custom"
     versions: list[VersionRecord] = field(default_factory=list)  # oldest first
+    # Set when the record could not be read back from the data folder: what is wrong, and where. Such a
+    # skill is still listed (a client finding a skill by name must not conclude it is absent and make a
+    # second one); everything else about it answers 500 with this text.
+    damage: str | None = None
 
     @property
     def latest(self) -> VersionRecord | None:
@@ -268,6 +281,8 @@ class Store:
         skill = self._skills.get(skill_id)
         if skill is None:
             raise not_found(f"Skill not found: {skill_id}")
+        if skill.damage is not None:
+            raise damaged(skill)
         return skill
 
     def list_skills(self, limit: int, page: str | None, source: str | None) -> tuple[list[SkillRecord], str | None]:
