@@ -325,7 +325,7 @@ def test_control_character_in_path(ga: httpx2.Client) -> None:
 def test_upload_size_limit(ga: httpx2.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     assert MAX_UPLOAD_BYTES == 30_000_000
     monkeypatch.setattr(store_module, "MAX_UPLOAD_BYTES", 100)  # the store reads the name at call time
-    message = error(upload(ga, "/v1/skills", skill_files(more={"big.bin": b"x" * 100})), 400)
+    message = error(upload(ga, "/v1/skills", skill_files(more={"big.bin": b"x" * 100})), 413, "request_too_large")
     assert message == "Total upload size exceeds the 30 MB limit."
 
 

@@ -6,6 +6,7 @@ import logging
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx2
@@ -15,6 +16,7 @@ from test_emulator import VERSION
 from test_http_transport import free_port, wait_for_port
 
 from skills_mcp.emulator import EmulatorState, create_app, serve_in_thread
+from skills_mcp.limits import MAX_UPLOAD_BYTES
 
 HEADERS = {"authorization": "Bearer sk-test", "anthropic-version": VERSION}
 
@@ -87,3 +89,34 @@ def test_a_client_leaving_mid_upload_logs_no_traceback(caplog: pytest.LogCapture
     # Leaving serve_in_thread stopped uvicorn, which waits for the request's task: all it logged is in.
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert not any(r.exc_info for r in caplog.records)
+
+
+def test_an_upload_over_the_limit_is_refused_as_it_streams_in() -> None:
+    """The body is three times the limit; the emulator reads to the limit, answers, and reads no further."""
+    state = EmulatorState()
+    chunk = b"x" * (1024 * 1024)
+    total = 3 * MAX_UPLOAD_BYTES
+
+    def body() -> Iterator[bytes]:
+        sent = 0
+        yield b'--B\r\nContent-Disposition: form-data; name="files[]"; filename="my-skill/big.bin"\r\n\r\n'
+        while sent < total:
+            sent += len(chunk)
+            yield chunk
+        yield b"\r\n--B--\r\n"
+
+    with serve_in_thread(create_app(state)) as url:
+        response = httpx2.post(
+            f"{url}/v1/skills",
+            content=body(),
+            headers={**HEADERS, "content-type": "multipart/form-data; boundary=B"},
+            timeout=60,
+        )
+    assert response.status_code == 413, response.text
+    error = response.json()
+    assert error["type"] == "error" and error["error"]["type"] == "request_too_large"
+    assert error["error"]["message"] == "Total upload size exceeds the 30 MB limit."
+    (request,) = state.requests
+    assert request.status == 413 and request.files == []
+    # It stopped reading where the file bytes passed the limit (give or take one chunk and the part's head).
+    assert MAX_UPLOAD_BYTES < request.body_bytes <= MAX_UPLOAD_BYTES + 2 * len(chunk), request.body_bytes

@@ -7,29 +7,30 @@ unroutable one) is logged, can be faulted, and gets an API-shaped error body.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import re
 import socket
 import struct
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams, UploadFile
-from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from skills_mcp.limits import MAX_FILES
+from skills_mcp.limits import MAX_FILES, MAX_UPLOAD_BYTES
 
 from .faults import Fault, FaultQueue
 from .persist import DiskStore
-from .store import EmulatorError, SkillRecord, Store, VersionRecord, bad_request, new_id, zip_version
+from .store import EmulatorError, SkillRecord, Store, VersionRecord, bad_request, new_id, too_large, zip_version
 
 BETA = "skills-2025-10-02"
 FILES_FIELD = "files[]"
@@ -73,6 +74,7 @@ class RecordedRequest:
     files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field, filename, bytes)
     fields: list[tuple[str, str]] = field(default_factory=list)  # text parts, e.g. display_name
     status: int | None = None
+    body_bytes: int = 0  # of a multipart body, how much the emulator read (it stops at a refusal)
     dropped: Literal["before_body", "after_body", "truncated", "client_gone"] | None = None
 
 
@@ -218,15 +220,41 @@ async def _answer(
     return response
 
 
+class _TooLarge(MultiPartException):
+    """More file bytes than the API takes: refused as they stream in, not once all of them are in."""
+
+
+class _LimitedParser(MultiPartParser):
+    """Starlette's multipart parser, stopping at MAX_UPLOAD_BYTES of file content, counted as it arrives."""
+
+    file_bytes = 0
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._current_part.file is not None:
+            self.file_bytes += end - start
+            if self.file_bytes > MAX_UPLOAD_BYTES:
+                raise _TooLarge("Total upload size exceeds the 30 MB limit.")
+        super().on_part_data(data, start, end)
+
+
 async def _read_form(
     request: Request, record: RecordedRequest, fields: dict[str, str], files: list[tuple[str, bytes]]
 ) -> None:
+    async def counted() -> AsyncGenerator[bytes, None]:
+        async for chunk in request.stream():
+            record.body_bytes += len(chunk)
+            yield chunk
+
     try:
-        form = await request.form(max_files=MAX_FILES, max_fields=100, max_part_size=1024 * 1024)
+        async with contextlib.aclosing(counted()) as stream:
+            parser = _LimitedParser(request.headers, stream, max_files=MAX_FILES, max_fields=100)
+            form = await parser.parse()
     except ClientDisconnect:  # the client stopped mid-body: as with the real API, nothing is stored
         raise _ClientGone from None
-    except HTTPException as exc:
-        raise bad_request(f"Malformed multipart body: {exc.detail}") from exc
+    except _TooLarge as exc:
+        raise too_large(exc.message) from None
+    except MultiPartException as exc:
+        raise bad_request(f"Malformed multipart body: {exc.message}") from exc
     try:
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):

@@ -40,6 +40,10 @@ def bad_request(message: str) -> EmulatorError:
     return EmulatorError(400, "invalid_request_error", message)
 
 
+def too_large(message: str) -> EmulatorError:
+    return EmulatorError(413, "request_too_large", message)
+
+
 def not_found(message: str) -> EmulatorError:
     return EmulatorError(404, "not_found_error", message)
 
@@ -128,7 +132,7 @@ def check_upload(files: list[tuple[str, bytes]]) -> Upload:
     if skill_md.SKILL_MD not in tree:
         raise bad_request("SKILL.md file must be exactly in the top-level folder.")
     if sum(map(len, tree.values())) > MAX_UPLOAD_BYTES:
-        raise bad_request("Total upload size exceeds the 30 MB limit.")
+        raise too_large("Total upload size exceeds the 30 MB limit.")
     data, problems = skill_md.check_skill_md(tree[skill_md.SKILL_MD], directory)
     name = data.get("name") if data is not None else None
     if isinstance(name, str) and name and name != directory:
