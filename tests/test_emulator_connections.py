@@ -16,7 +16,7 @@ from test_emulator import VERSION
 from test_http_transport import free_port, wait_for_port
 
 from skills_mcp.emulator import EmulatorState, create_app, serve_in_thread
-from skills_mcp.limits import MAX_UPLOAD_BYTES
+from skills_mcp.limits import MAX_FILES, MAX_UPLOAD_BYTES
 
 HEADERS = {"authorization": "Bearer sk-test", "anthropic-version": VERSION}
 
@@ -120,3 +120,23 @@ def test_an_upload_over_the_limit_is_refused_as_it_streams_in() -> None:
     assert request.status == 413 and request.files == []
     # It stopped reading where the file bytes passed the limit (give or take one chunk and the part's head).
     assert MAX_UPLOAD_BYTES < request.body_bytes <= MAX_UPLOAD_BYTES + 2 * len(chunk), request.body_bytes
+
+
+def test_too_many_files_are_refused_as_they_stream_in() -> None:
+    state = EmulatorState()
+    part = b'--B\r\nContent-Disposition: form-data; name="files[]"; filename="my-skill/f%d"\r\n\r\nx\r\n'
+    parts = 3 * MAX_FILES
+
+    def body() -> Iterator[bytes]:
+        for n in range(parts):
+            yield part % n
+        yield b"--B--\r\n"
+
+    with serve_in_thread(create_app(state)) as url:
+        response = httpx2.post(
+            f"{url}/v1/skills", content=body(), headers={**HEADERS, "content-type": "multipart/form-data; boundary=B"}
+        )
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["message"] == f"Too many files: an upload holds at most {MAX_FILES}."
+    (request,) = state.requests
+    assert request.files == [] and request.body_bytes < len(part) * 2 * MAX_FILES  # stopped near the limit

@@ -221,13 +221,19 @@ async def _answer(
 
 
 class _TooLarge(MultiPartException):
-    """More file bytes than the API takes: refused as they stream in, not once all of them are in."""
+    """More file bytes or files than the API takes: refused as they stream in, not once all of them are in."""
 
 
 class _LimitedParser(MultiPartParser):
-    """Starlette's multipart parser, stopping at MAX_UPLOAD_BYTES of file content, counted as it arrives."""
+    """Starlette's multipart parser, stopping at MAX_UPLOAD_BYTES of file content or MAX_FILES files,
+    counted as they arrive."""
 
     file_bytes = 0
+
+    def on_headers_finished(self) -> None:
+        super().on_headers_finished()  # counts files; its own cap is set one higher, so this one speaks
+        if self._current_files > MAX_FILES:
+            raise _TooLarge(f"Too many files: an upload holds at most {MAX_FILES}.")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._current_part.file is not None:
@@ -247,7 +253,7 @@ async def _read_form(
 
     try:
         async with contextlib.aclosing(counted()) as stream:
-            parser = _LimitedParser(request.headers, stream, max_files=MAX_FILES, max_fields=100)
+            parser = _LimitedParser(request.headers, stream, max_files=MAX_FILES + 1, max_fields=100)
             form = await parser.parse()
     except ClientDisconnect:  # the client stopped mid-body: as with the real API, nothing is stored
         raise _ClientGone from None
