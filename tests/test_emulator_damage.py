@@ -129,3 +129,23 @@ def test_publish_by_name_over_a_damaged_skill_creates_nothing(tmp_path: Path) ->
     assert published.is_error, text(published)
     assert f"Skill {broken.name} is damaged" in text(published) and str(broken / persist.SKILL_JSON) in text(published)
     assert listed.is_error is False and broken.name in text(listed) and "Traceback" not in session.errlog.read_text()
+
+
+@pytest.mark.parametrize("damage", ["missing", "cut short"])
+def test_a_damaged_file_of_a_version_is_named_on_download(damage: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with emulator_on(data) as client:
+        skill = create(client, "to-break")
+        version = only_version(data / persist.SKILLS / skill)
+        blob = version / persist.FILES / "0"
+        if damage == "missing":
+            blob.unlink()
+        else:
+            blob.write_bytes(blob.read_bytes()[:5])
+        epoch = client.get(f"/v1/skills/{skill}").json()["latest_version"]
+        content = client.get(f"/v1/skills/{skill}/versions/{epoch}/content")
+        listed = client.get(f"/v1/skills/{skill}/versions")
+    assert content.status_code == 500 and content.json()["error"]["type"] == "api_error"
+    assert f"Skill version {version.name} is damaged" in content.text and str(blob) in content.text
+    assert "Emulator bug" not in content.text
+    assert listed.status_code == 200  # the rest of the skill still answers

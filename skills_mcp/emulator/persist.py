@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .store import SkillRecord, Store, VersionRecord, not_found
+from .store import EmulatorError, SkillRecord, Store, VersionRecord, not_found
 
 FORMAT = 1
 HEAD = "emulator.json"
@@ -179,14 +179,24 @@ class StoredFiles(Mapping[str, bytes]):
 
     def __getitem__(self, rel: str) -> bytes:
         blob, size = self._blobs[rel]
+        path = self._folder / FILES / blob
         with self._store._reading():
             try:
-                data = (self._folder / FILES / blob).read_bytes()
+                data = path.read_bytes()
             except FileNotFoundError:
-                raise not_found(f"Skill version not found: {self._folder.name}") from None
+                if not (self._folder / VERSION_JSON).exists():  # the whole version went: deleted meanwhile
+                    raise not_found(f"Skill version not found: {self._folder.name}") from None
+                raise self._damaged(f"{path} is missing") from None
+            except OSError as exc:
+                raise self._damaged(f"{path} cannot be read ({exc.strerror or exc})") from None
         if len(data) != size:
-            raise DataDirError(f"{self._folder / FILES / blob}: {len(data)} bytes, where {size} were stored")
+            raise self._damaged(f"{path} holds {len(data)} bytes, where {size} were stored")
         return data
+
+    def _damaged(self, damage: str) -> EmulatorError:
+        return EmulatorError(
+            500, "api_error", f"Skill version {self._folder.name} is damaged in the emulator's data folder: {damage}"
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._blobs)
