@@ -290,9 +290,11 @@ class DiskStore(Store):
             with self._writing():  # creates the layout, cleans leftovers, loads
                 pass
         except OSError as exc:  # a file in the way, no permission, a read-only disk: the user's to fix
-            where = exc.filename if isinstance(exc.filename, str) else self.data_dir
+            where = Path(exc.filename) if isinstance(exc.filename, str) else self.data_dir
+            file = next((p for p in (where, *where.parents) if p.is_file()), None)
+            why = f"{file} is a file, not a folder" if file else f"{exc.strerror or exc}: {where}"
             raise DataDirError(
-                f"cannot use {self.data_dir} as the emulator's data folder ({exc.strerror or exc}: {where}); "
+                f"cannot use {self.data_dir} as the emulator's data folder ({why}); "
                 "give --data-dir (or SKILLS_MCP_DATA_DIR) a folder this user can create and write"
             ) from None
 
