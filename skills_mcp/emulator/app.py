@@ -13,7 +13,8 @@ import logging
 import re
 import socket
 import struct
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -106,6 +107,25 @@ class EmulatorState:
         # Answer at most this many items per page whatever `limit` asks, as a server may: clients must follow
         # next_page rather than trust their limit.
         self.page_cap: int | None = None
+        self._idle = threading.Condition()
+        self._in_flight = 0
+
+    @contextlib.contextmanager
+    def _handling(self) -> Iterator[None]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Wait until no request is being handled, so every record is complete (its status, or where it was
+        dropped): a client's answer can come before the emulator has seen an abandoned upload go."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def uploads(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.files]
@@ -145,6 +165,10 @@ def create_app(state: EmulatorState | None = None) -> Starlette:
     emulator = state if state is not None else EmulatorState()
 
     async def endpoint(request: Request) -> Response | _Broken:
+        with emulator._handling():
+            return await handle(request)
+
+    async def handle(request: Request) -> Response | _Broken:
         request_id = new_id("req_")
         record = RecordedRequest(
             request.method,
