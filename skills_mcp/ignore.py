@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SKILLIGNORE = ".skillignore"
 
 SECRET_REASON = "secret-looking file"  # noqa: S105 (a label, not a secret)
+EVALS_REASON = "evaluation fixtures (skill-creator leaves a root evals/ out too)"
 
 DEFAULT_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("version-control data", (".git", ".hg", ".svn")),
@@ -62,6 +63,8 @@ DEFAULT_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("publishing config, not skill content", (f"/{SKILLIGNORE}",)),
+    # skill-creator keeps test prompts and fixtures here, and its package_skill.py leaves them out too.
+    (EVALS_REASON, ("/evals/",)),
 )
 
 

@@ -321,3 +321,16 @@ def test_a_left_out_name_wins_over_a_problem(tmp_path: Path) -> None:
     scan = scan_folder(root)
     assert scan.skipped == [Skipped(".env", "secret-looking file")]
     assert scan.problems == []
+
+
+def test_a_root_evals_folder_is_left_out_and_a_nested_one_kept(tmp_path: Path) -> None:
+    """skill-creator's test prompts live in a root evals/; its package_skill.py leaves them out, and so do we."""
+    files = {"evals/evals.json": "[]", "evals/files/in.pdf": b"%PDF", "docs/evals/case.md": "kept"}
+    scan = scan_folder(make_skill(tmp_path, files=files))
+    assert relpaths(scan) == ["SKILL.md", "docs/evals/case.md"]
+    assert skipped(scan) == [("evals/", "evaluation fixtures (skill-creator leaves a root evals/ out too)")]
+
+
+def test_skillignore_can_re_include_evals(tmp_path: Path) -> None:
+    scan = scan_folder(make_skill(tmp_path, files={".skillignore": "!evals/\n", "evals/evals.json": "[]"}))
+    assert relpaths(scan) == ["SKILL.md", "evals/evals.json"]

@@ -18,6 +18,7 @@ CLUTTER = "OS clutter"
 DEPENDENCIES = "dependency folder"
 SECRET = "secret-looking file"
 CONFIG = "publishing config, not skill content"
+EVALS = "evaluation fixtures (skill-creator leaves a root evals/ out too)"
 
 
 @pytest.mark.parametrize(
@@ -101,6 +102,22 @@ def test_built_in_rules(relpath: str, is_dir: bool, reason: str) -> None:
 )
 def test_ordinary_paths_are_kept(relpath: str, is_dir: bool) -> None:
     assert IgnoreRules().reason(relpath, is_dir=is_dir) is None
+
+
+def test_a_root_evals_folder_is_left_out_with_its_own_reason() -> None:
+    rules = IgnoreRules()
+    assert rules.reason("evals", is_dir=True) == EVALS
+    assert rules.reason("evals/evals.json") == EVALS
+    assert rules.reason("docs/evals", is_dir=True) is None  # only skill-creator's root folder
+    assert rules.reason("docs/evals/case.json") is None
+    assert rules.reason("evals", is_dir=False) is None  # a file named evals is content
+    assert rules.reason("evals.md") is None
+
+
+def test_skillignore_can_re_include_evals() -> None:
+    rules = IgnoreRules(["!evals/"])
+    assert rules.reason("evals", is_dir=True) is None
+    assert rules.reason("evals/evals.json") is None
 
 
 def test_files_inside_a_left_out_folder_are_left_out() -> None:
