@@ -10,12 +10,16 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .ignore import IgnoreRules
 from .limits import MAX_FILES
 from .paths import wire_name_problem
 from .problems import Problem, shown
 from .reopen import Identity, Root
+
+if TYPE_CHECKING:
+    from .archive import ArchiveSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,7 @@ class FolderScan:
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     too_many: bool = False  # the walk stopped once it found more files than one upload may hold
+    archive: ArchiveSource | None = None  # set when the files are entries of a .skill/.zip archive
 
     @property
     def total_bytes(self) -> int:

@@ -119,6 +119,15 @@ def _too_wild(number: int, line: str) -> Problem | None:
     )
 
 
+def too_big(size: int) -> Problem:
+    """A `.skillignore` past the cap, which is refused before it is read."""
+    return Problem(
+        SKILLIGNORE,
+        f"is {size:,} bytes; the limit is {MAX_SKILLIGNORE_BYTES:,}.",
+        "keep it to the patterns this skill needs; a folder pattern such as 'data/' leaves out all within.",
+    )
+
+
 class _Unusable(Exception):
     def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
@@ -146,10 +155,8 @@ def _read_capped(path: Path) -> bytes | None:
         if not stat.S_ISREG(st.st_mode):
             return None
         if st.st_size > MAX_SKILLIGNORE_BYTES:
-            raise _Unusable(
-                f"is {st.st_size:,} bytes; the limit is {MAX_SKILLIGNORE_BYTES:,}.",
-                "keep it to the patterns this skill needs; a folder pattern such as 'data/' leaves out all within.",
-            )
+            problem = too_big(st.st_size)
+            raise _Unusable(problem.message, problem.fix)
         data = os.read(fd, MAX_SKILLIGNORE_BYTES + 1)
     except OSError as exc:
         raise _Unusable(f"cannot be read: {exc.strerror or exc}.", "fix its permissions, or remove it.") from None
@@ -190,6 +197,11 @@ class IgnoreRules:
             return cls(), [Problem(SKILLIGNORE, str(exc), exc.fix)]
         if raw is None:
             return cls(), []
+        return cls.from_bytes(raw)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> tuple[IgnoreRules, list[Problem]]:
+        """Rules from a `.skillignore`'s bytes (already capped in size), and what is wrong with them."""
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

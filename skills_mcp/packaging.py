@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import anyio.to_thread
 import httpx2
@@ -27,6 +27,9 @@ from .errors import UploadAborted
 from .folder import SkillFile
 from .reopen import Opener
 from .reporting import Progress
+
+if TYPE_CHECKING:
+    from .archive import ArchiveOpener, ArchiveSource
 
 FIELD_NAME = "files[]"
 # Each hop to the worker thread carries at least this much, so a 2,000-file upload is ~100 hops, not 8,000.
@@ -39,6 +42,7 @@ _STOPPED = "The upload was stopped, and nothing was stored."
 class Package:
     folder_name: str
     files: list[SkillFile]
+    archive: ArchiveSource | None = None  # the files are entries of this archive, streamed from it
 
     @property
     def total_bytes(self) -> int:
@@ -58,25 +62,46 @@ class Package:
             entries = {i.filename: i for i in zf.infolist() if not i.is_dir()}
             if set(entries) != set(sent):
                 return False
-            for name, file in zip(sent, self.files, strict=True):
-                if entries[name].file_size != file.size:
-                    return False
-                with zf.open(entries[name]) as packed, open(file.path, "rb") as local:
-                    while chunk := packed.read(CHUNK_BYTES):
-                        if local.read(len(chunk)) != chunk:
-                            return False
+            local_opener: ArchiveOpener | None = None
+            if self.archive is not None:
+                from .archive import ArchiveOpener
+
+                local_opener = ArchiveOpener(self.archive)
+            try:
+                for name, file in zip(sent, self.files, strict=True):
+                    if entries[name].file_size != file.size:
+                        return False
+                    with zf.open(entries[name]) as packed, _open_local(file, local_opener) as local:
+                        while chunk := packed.read(CHUNK_BYTES):
+                            if local.read(len(chunk)) != chunk:
+                                return False
+            finally:
+                if local_opener is not None:
+                    local_opener.close()
         return True
 
     def multipart_files(self) -> list[tuple[str, tuple[str, Any, str]]]:
         """Fresh readers every call, so a retried request sends the files again from the start."""
         if not self.files:
             return []
-        opener = Opener(self.files[0].root)
         last = len(self.files) - 1
+        readers: list[Any]
+        if self.archive is not None:
+            from .archive import ArchiveOpener, EntryReader
+
+            entries = ArchiveOpener(self.archive)
+            readers = [EntryReader(f, entries, i == last) for i, f in enumerate(self.files)]
+        else:
+            opener = Opener(self.files[0].root)
+            readers = [_FileReader(f, opener, i == last) for i, f in enumerate(self.files)]
         return [
-            (FIELD_NAME, (name, _FileReader(f, opener, i == last), content_type(name)))
-            for i, (name, f) in enumerate(zip(self.filenames(), self.files, strict=True))
+            (FIELD_NAME, (name, reader, content_type(name)))
+            for name, reader in zip(self.filenames(), readers, strict=True)
         ]
+
+
+def _open_local(file: SkillFile, archive: ArchiveOpener | None) -> IO[bytes]:
+    return open(file.path, "rb") if archive is None else archive.open(file)
 
 
 # What httpx2's multipart encoder (the official SDK's too) does to a filename: the HTML5 form encoding,

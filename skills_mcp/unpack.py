@@ -27,7 +27,7 @@ MAX_UNPACKED_BYTES = 100_000_000
 _CHUNK = 64 * 1024
 _SUPPORTED_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 # What a damaged member can raise while it is decompressed (bz2 reports bad data as OSError).
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError)
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError)
 _SHOWN_NAME_CHARS = 200
 
 
@@ -90,7 +90,7 @@ def unpack_skill_zip(
         # ValueError covers a UTF-8 flagged name that is not UTF-8.
         raise UnsafeArchive(f"not a zip archive or a damaged one ({exc})") from exc
     with zf:
-        files, dirs = _check_entries(zf.infolist(), name, max_entries=max_entries, max_bytes=max_bytes)
+        files, dirs = check_entries(zf.infolist(), name, max_entries=max_entries, max_bytes=max_bytes)
         staging = Path(tempfile.mkdtemp(dir=destination, prefix=f".{name}.partial-"))
         keep_staging = False
         try:
@@ -108,10 +108,10 @@ def unpack_skill_zip(
     return sorted(unpacked, key=lambda f: f.path)
 
 
-def _check_entries(
+def check_entries(
     infos: list[zipfile.ZipInfo], name: str, *, max_entries: int, max_bytes: int
 ) -> tuple[list[_Entry], list[tuple[str, ...]]]:
-    """Every refusal happens here, before the first byte is written."""
+    """Every refusal happens here, before the first byte is written (or, for a skill archive, read)."""
     if len(infos) > max_entries:
         raise UnsafeArchive(f"it has {len(infos)} entries, more than the {max_entries} allowed")
     declared = sum(info.file_size for info in infos)
@@ -207,14 +207,14 @@ def _extract(
 def _open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     try:
         return zf.open(info)
-    except (*_READ_ERRORS, NotImplementedError) as exc:
+    except (*READ_ERRORS, NotImplementedError) as exc:
         raise UnsafeArchive(f"is damaged ({exc})", entry=info.orig_filename) from exc
 
 
 def _read(src: IO[bytes], raw: str) -> bytes:
     try:
         return src.read(_CHUNK)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         raise UnsafeArchive(f"is damaged ({exc})", entry=raw) from exc
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,8 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     except OSError as exc:  # a name too long, a loop of links, no permission on a parent ...
         problem = Problem("path", f"{shown(str(root))} cannot be read: {exc.strerror or exc}.", "check the path.")
         return SkillCheck(name, root, None, None, [problem])
+    if root.is_file() and root.suffix.lower() in (".skill", ".zip"):
+        return _check_archive(root, problems)
     if not root.is_dir():
         return SkillCheck(
             name,
@@ -92,20 +94,45 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
             None,
             [
                 Problem(
-                    "path", f"{shown(str(root))} is a file, not a folder.", "pass the skill folder that holds SKILL.md."
+                    "path",
+                    f"{shown(str(root))} is a file, not a folder (nor a .skill or .zip archive).",
+                    "pass the skill folder that holds SKILL.md, or a .skill/.zip archive of it.",
                 )
             ],
         )
 
     scan = scan_folder(root)
+    return _check_contents(name, root, scan, problems, lambda: [p.name for p in root.iterdir()])
+
+
+def _check_archive(path: Path, problems: list[Problem]) -> SkillCheck:
+    """A .skill/.zip archive, validated as the folder inside it would be; its top folder names it."""
+    from .archive import scan_archive  # deferred: zipfile and the unpack rules only for an archive
+
+    found = scan_archive(path)
+    name = found.name
+    bad_name = wire_name_problem(name) if name else None
+    if bad_name is not None:
+        fix = "rename the skill folder to the skill's name, and pack it again."
+        problems = [*problems, Problem("path", f"the archive's folder name '{shown(name)}' {bad_name}.", fix)]
+        name = shown(name)
+    if found.scan.archive is None:  # not read as a skill archive at all
+        return SkillCheck(name, path, None, None, problems + found.scan.problems)
+    return _check_contents(name, path, found.scan, problems, lambda: found.top_names)
+
+
+def _check_contents(
+    name: str, root: Path, scan: FolderScan, problems: list[Problem], top_names: Callable[[], list[str]]
+) -> SkillCheck:
+    """What a folder and an archive share: SKILL.md and its frontmatter, the file count and the size."""
     problems += scan.problems
     frontmatter: dict[str, Any] | None = None
     skill_file = next((f for f in scan.files if f.relpath == skill_md.SKILL_MD), None)
     if skill_file is None:
-        missing = _missing_skill_md(root, scan)
+        missing = _missing_skill_md(root, scan, top_names)
         problems += [missing] if missing else []
     else:
-        raw, found = _read_skill_md(skill_file)
+        raw, found = _read_skill_md(skill_file, scan)
         problems += found
         if raw is not None:
             frontmatter, found = skill_md.check_skill_md(raw, name)
@@ -132,7 +159,7 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     return SkillCheck(name, root, scan, frontmatter, problems)
 
 
-def _read_skill_md(file: SkillFile) -> tuple[bytes | None, list[Problem]]:
+def _read_skill_md(file: SkillFile, scan: FolderScan) -> tuple[bytes | None, list[Problem]]:
     """SKILL.md's bytes, read only when its size (known from the walk) is within the cap."""
     if file.size > MAX_SKILL_MD_BYTES:
         return None, [
@@ -143,16 +170,21 @@ def _read_skill_md(file: SkillFile) -> tuple[bytes | None, list[Problem]]:
                 "keep SKILL.md short and move reference material into other files of the skill that it points to.",
             )
         ]
-    opener = Opener(file.root)
     try:
-        return opener.read_all(file.relpath, file.real, file.identity), []
+        if scan.archive is not None:
+            from .archive import ArchiveOpener
+
+            return ArchiveOpener(scan.archive).read_all(file), []
+        opener = Opener(file.root)
+        try:
+            return opener.read_all(file.relpath, file.real, file.identity), []
+        finally:
+            opener.close()
     except UploadAborted as exc:  # changed or replaced since the walk, a moment ago
         return None, [Problem(skill_md.SKILL_MD, f"could not be read: {exc}", "check it, and try again.")]
-    finally:
-        opener.close()
 
 
-def _missing_skill_md(root: Path, scan: FolderScan) -> Problem | None:
+def _missing_skill_md(root: Path, scan: FolderScan, top_names: Callable[[], list[str]]) -> Problem | None:
     """Why there is no SKILL.md to upload, unless the scan already said so (a bad symlink, say)."""
     if any(p.where == skill_md.SKILL_MD for p in scan.problems):
         return None
@@ -164,7 +196,7 @@ def _missing_skill_md(root: Path, scan: FolderScan) -> Problem | None:
             else ("make SKILL.md a regular file.")
         )
         return Problem(skill_md.SKILL_MD, f"is left out ({skipped.reason}).", fix)
-    near = [p.name for p in root.iterdir() if p.name.lower() == "skill.md" and p.name != skill_md.SKILL_MD]
+    near = [n for n in top_names() if n.lower() == "skill.md" and n != skill_md.SKILL_MD]
     if near:
         return Problem(
             skill_md.SKILL_MD,
@@ -173,7 +205,8 @@ def _missing_skill_md(root: Path, scan: FolderScan) -> Problem | None:
         )
     return Problem(
         skill_md.SKILL_MD,
-        f"is missing from {shown(str(root))}; it must sit at the top of the skill folder.",
+        f"is missing from {shown(str(root))}; it must sit at the top of the skill folder"
+        + (" (in the archive, <name>/SKILL.md)." if scan.archive is not None else "."),
         "pass the folder that directly contains SKILL.md, or create it with name and description frontmatter.",
     )
 

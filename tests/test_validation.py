@@ -250,7 +250,8 @@ def test_file_instead_of_folder(skills: Path) -> None:
     root = make_skill(skills, "pdf-tools")
     check = check_folder(str(root / "SKILL.md"), [skills])
     assert texts(check) == [
-        f"path: {root / 'SKILL.md'} is a file, not a folder. Fix: pass the skill folder that holds SKILL.md."
+        f"path: {root / 'SKILL.md'} is a file, not a folder (nor a .skill or .zip archive). "
+        "Fix: pass the skill folder that holds SKILL.md, or a .skill/.zip archive of it."
     ]
     assert check.scan is None
 
