@@ -37,6 +37,9 @@ EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFU
 Command = Callable[["SkillsAPI", argparse.Namespace], Awaitable[tuple[BaseModel, str]]]
 
 
+_PATH_HELP = "the skill folder (holding SKILL.md), or a .skill/.zip archive of it"
+
+
 def add_subcommands(
     parsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
@@ -47,17 +50,17 @@ def add_subcommands(
         return parser
 
     p = sub("publish", "Publish a skill folder: a new version of the skill with its name, or a new skill.", _publish)
-    p.add_argument("path", help="the skill folder (holding SKILL.md)")
+    p.add_argument("path", help=_PATH_HELP)
     p.add_argument("--skill-id", help="add the version to this skill instead of finding it by name")
 
     p = sub("create", "Create a new skill from a folder; refused if a skill has its name, unless --allow-duplicate.",
             _create)  # fmt: skip
-    p.add_argument("path", help="the skill folder (holding SKILL.md)")
+    p.add_argument("path", help=_PATH_HELP)
     p.add_argument("--display-title", metavar="T", help="a human title (one line; not unique)")
     p.add_argument("--allow-duplicate", action="store_true", help="create it even if a skill with this name exists")
 
     p = sub("validate", "Check a skill folder and list what would be uploaded; never contacts the API.", _validate)
-    p.add_argument("path", help="the skill folder (holding SKILL.md)")
+    p.add_argument("path", help=_PATH_HELP)
 
     p = sub("list", "List skills, newest first.", _list)
     p.add_argument("--source", choices=["custom", "anthropic"])

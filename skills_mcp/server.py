@@ -65,7 +65,8 @@ SkillPath = Annotated[
     str,
     Field(
         description=(
-            "The skill folder on this machine: absolute or starting with ~ (e.g. ~/skills/pdf-tools). "
+            "The skill on this machine, absolute or starting with ~: a folder (e.g. ~/skills/pdf-tools), or a "
+            ".skill/.zip archive of it (entries <name>/SKILL.md, <name>/..., as skill-creator packages it). "
             "It must contain SKILL.md, and its folder name must equal the `name` in SKILL.md's frontmatter."
         ),
         examples=["~/skills/pdf-tools"],
