@@ -22,7 +22,7 @@ from typing import IO
 from .errors import UploadAborted
 from .folder import FolderScan, SkillFile, Skipped
 from .ignore import SKILLIGNORE, IgnoreRules, too_big
-from .limits import MAX_FILES, MAX_SKILLIGNORE_BYTES
+from .limits import MAX_FILES, MAX_SKILLIGNORE_BYTES, MAX_UPLOAD_BYTES
 from .paths import wire_name_problem
 from .problems import Problem, shown
 from .reopen import ChangedFile, Identity, Root
@@ -33,6 +33,7 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
 # Folder entries count too: the most files one upload may hold, each in its own folder, is still a skill.
 _MAX_ENTRIES = max(MAX_ENTRIES, 2 * MAX_FILES)
 _REPACK = "pack the skill folder again (skill-creator's package_skill.py), or pass the folder itself."
+_CHUNK = 256 * 1024
 _STOPPED = "The upload was stopped, and nothing was stored."
 
 
@@ -79,7 +80,7 @@ def scan_archive(path: Path) -> ArchiveCheck:
         try:
             with zipfile.ZipFile(f) as zf:
                 return _read(zf, path, st)
-        except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as exc:
             return _refused(path, f"is not a zip archive, or a damaged one ({exc}).", _REPACK)
 
 
@@ -132,10 +133,33 @@ def _read(zf: zipfile.ZipFile, path: Path, st: os.stat_result) -> ArchiveCheck:
         if len(scan.files) > MAX_FILES:
             scan.too_many = True
             break
+    if not scan.too_many and scan.total_bytes <= MAX_UPLOAD_BYTES:  # else refused anyway: spare the reading
+        scan.problems += _damaged(zf, scan.files)
     scan.problems.sort(key=lambda p: p.where)
     scan.skipped.sort(key=lambda s: s.relpath)
     top_names = sorted({rel.partition("/")[0] for rel in files} | {f.partition("/")[0] for f in folders})
     return ArchiveCheck(name, scan, top_names)
+
+
+def _damaged(zf: zipfile.ZipFile, files: list[SkillFile]) -> list[Problem]:
+    """Entries whose bytes do not match their CRC-32 (a truncated download, say), found now, not mid-upload.
+
+    Each is streamed through, never held: at most the 30 MB an upload may hold.
+    """
+    problems = []
+    for file in files:
+        size = 0
+        try:
+            with zf.open(file.real) as member:
+                while chunk := member.read(_CHUNK):
+                    size += len(chunk)
+        except (*READ_ERRORS, NotImplementedError) as exc:
+            problems.append(Problem(shown(file.relpath), f"is damaged in the archive ({exc}).", _REPACK))
+            continue
+        if size != file.size:  # zipfile checks the CRC-32, not the size
+            why = f"holds {size:,} bytes where its header says {file.size:,}"
+            problems.append(Problem(shown(file.relpath), f"is damaged in the archive: it {why}.", _REPACK))
+    return problems
 
 
 def _left_out(rel: str, base: str, is_dir: bool, rules: IgnoreRules, scan: FolderScan, *, venv: bool = False) -> bool:
@@ -222,7 +246,7 @@ class ArchiveOpener:
             if not self._source.same_file(os.fstat(fd)):
                 raise changed
             self._open.append(zipfile.ZipFile(f))
-        except (zipfile.BadZipFile, EOFError, ValueError, OSError):
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError):
             f.close()
             raise changed from None
         except BaseException:

@@ -86,8 +86,8 @@ def unpack_skill_zip(
         raise DestinationExists(target)
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-        # ValueError covers a UTF-8 flagged name that is not UTF-8.
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        # ValueError covers a UTF-8 flagged name that is not UTF-8; NotImplementedError a zip version from the future.
         raise UnsafeArchive(f"not a zip archive or a damaged one ({exc})") from exc
     with zf:
         files, dirs = check_entries(zf.infolist(), name, max_entries=max_entries, max_bytes=max_bytes)

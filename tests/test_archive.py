@@ -173,13 +173,21 @@ def symlink_entry(zf: zipfile.ZipFile, name: str, target: str) -> None:
     zf.writestr(info, target)
 
 
+def central_records(data: bytes | bytearray) -> list[int]:
+    """Where each central-directory record starts (its uncompressed size is at +24, its name at +46)."""
+    found = []
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        found.append(at)
+        at = data.find(b"PK\x01\x02", at + 4)
+    return found
+
+
 def declared_size(archive: Path, size: int) -> None:
     """Rewrite every central-directory entry's uncompressed size: a bomb's claim, without its bytes."""
     data = bytearray(archive.read_bytes())
-    at = data.find(b"PK\x01\x02")
-    while at >= 0:
+    for at in central_records(data):
         struct.pack_into("<I", data, at + 24, size)
-        at = data.find(b"PK\x01\x02", at + 4)
     archive.write_bytes(bytes(data))
 
 
@@ -230,6 +238,38 @@ def test_an_archive_without_its_top_folder_says_how_to_pack_it(
 ) -> None:
     [problem] = check(write_zip(tmp_path / "pdf-tools.zip", entries)).problems
     assert problem.where == "path" and expected in problem.message and "zip -r" in problem.fix
+
+
+def test_a_damaged_entry_is_found_while_validating(tmp_path: Path) -> None:
+    """A bad CRC-32 or a size its header does not match: named now, and nothing is sent."""
+    skill_md = (make_skill(tmp_path / "src", "pdf-tools") / "SKILL.md").read_text()
+    entries = {"pdf-tools/SKILL.md": skill_md, "pdf-tools/z.txt": "validated text"}
+    archive = write_zip(tmp_path / "pdf-tools.skill", entries, method=zipfile.ZIP_STORED)
+    data = bytearray(archive.read_bytes())
+    data[data.index(b"validated text")] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    [problem] = check(archive).problems
+    assert problem.where == "z.txt" and problem.message.startswith("is damaged in the archive (Bad CRC-32")
+
+    write_zip(archive, entries)  # deflated: the stream ends where it ends, whatever the header says
+    data = bytearray(archive.read_bytes())
+    at = next(i for i in central_records(data) if data[i + 46 : i + 46 + 15] == b"pdf-tools/z.txt")
+    struct.pack_into("<I", data, at + 24, len("validated text") + 5)  # its uncompressed size
+    archive.write_bytes(bytes(data))
+    [problem] = check(archive).problems
+    assert (
+        problem.where == "z.txt"
+        and problem.message == "is damaged in the archive: it holds 14 bytes where its header says 19."
+    )
+
+
+def test_a_zip_version_from_the_future_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    archive = write_zip(tmp_path / "pdf-tools.skill", {"pdf-tools/SKILL.md": "---\n"})
+    data = bytearray(archive.read_bytes())
+    struct.pack_into("<H", data, data.index(b"PK\x01\x02") + 6, 99)  # version needed to extract: 9.9
+    archive.write_bytes(bytes(data))
+    [problem] = check(archive).problems
+    assert "is not a zip archive, or a damaged one (zip file version 9.9)" in problem.message
 
 
 def test_not_a_zip_is_a_clear_problem(tmp_path: Path) -> None:

@@ -223,6 +223,13 @@ def test_not_a_zip_refused(destination: Path, data: bytes) -> None:
     assert_refused(io.BytesIO(data), destination, "not a zip archive")
 
 
+def test_a_zip_version_from_the_future_is_refused_not_a_crash(destination: Path) -> None:
+    data = build_zip([(f"{NAME}/SKILL.md", b"x")])
+    # "Version needed to extract": central record offset 6; zipfile raises NotImplementedError past 6.3.
+    future = patch_headers(data, local=(4, "<H", 99), central=(6, "<H", 99))
+    assert_refused(io.BytesIO(future), destination, "not a zip archive")
+
+
 # --- size and count limits --------------------------------------------------------------------------------------
 
 
