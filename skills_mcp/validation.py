@@ -85,7 +85,7 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
         problem = Problem("path", f"{shown(str(root))} cannot be read: {exc.strerror or exc}.", "check the path.")
         return SkillCheck(name, root, None, None, [problem])
     if root.is_file() and root.suffix.lower() in (".skill", ".zip"):
-        return _check_archive(root, problems)
+        return _check_archive(root)  # its own name does not matter: the folder inside it names the skill
     if not root.is_dir():
         return SkillCheck(
             name,
@@ -105,16 +105,17 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     return _check_contents(name, root, scan, problems, lambda: [p.name for p in root.iterdir()])
 
 
-def _check_archive(path: Path, problems: list[Problem]) -> SkillCheck:
+def _check_archive(path: Path) -> SkillCheck:
     """A .skill/.zip archive, validated as the folder inside it would be; its top folder names it."""
     from .archive import scan_archive  # deferred: zipfile and the unpack rules only for an archive
 
     found = scan_archive(path)
+    problems: list[Problem] = []
     name = found.name
     bad_name = wire_name_problem(name) if name else None
     if bad_name is not None:
         fix = "rename the skill folder to the skill's name, and pack it again."
-        problems = [*problems, Problem("path", f"the archive's folder name '{shown(name)}' {bad_name}.", fix)]
+        problems.append(Problem("path", f"the archive's folder name '{shown(name)}' {bad_name}.", fix))
         name = shown(name)
     if found.scan.archive is None:  # not read as a skill archive at all
         return SkillCheck(name, path, None, None, problems + found.scan.problems)

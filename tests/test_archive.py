@@ -129,6 +129,16 @@ def test_the_archive_name_does_not_matter_its_top_folder_does(folder: Path, tmp_
     assert "pdf-tools/SKILL.md" in package_of(result).filenames()
 
 
+def test_the_archive_file_name_may_hold_what_a_folder_name_may_not(folder: Path, tmp_path: Path) -> None:
+    result = check(pack(folder, tmp_path / 'pdf-tools "final".skill'))
+    assert result.ok, messages(result)
+
+
+def test_a_top_folder_name_the_upload_would_change_is_a_problem(tmp_path: Path) -> None:
+    result = check(write_zip(tmp_path / "x.skill", {'pdf"tools/SKILL.md': "---\nname: x\n---\n"}))
+    assert messages(result)[0].startswith("path: the archive's folder name 'pdf\"tools' holds a '\"'"), messages(result)
+
+
 def test_the_skill_md_name_must_equal_the_top_folder(tmp_path: Path) -> None:
     folder = make_skill(tmp_path / "src", "pdf-tools")
     folder.rename(tmp_path / "src" / "pdf-toolz")
