@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from skill_factory import make_skill
 
 from skills_mcp.errors import UploadAborted
@@ -343,3 +345,39 @@ def test_an_entry_whose_crc_changed_in_the_directory_is_refused_before_it_is_rea
     request = httpx2.Request("POST", URL, files=package.multipart_files())
     with pytest.raises(UploadAborted, match=r"z\.txt changed in the archive after it was validated"):
         request.read()
+
+
+# ------------------------------------------------------------------------------ a property, both ways
+
+SEGMENTS = ["a", "b", "evals", "docs", "node_modules", ".env", ".git", "__pycache__", "x.pyc", "pyvenv.cfg",
+            "id_rsa", "notes.log", "é", "with space", ".skillignore", "SKILL.md"]  # fmt: skip
+TREE = st.dictionaries(
+    st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4).map("/".join),
+    st.binary(max_size=40),
+    max_size=12,
+)
+SKILLIGNORE = st.sampled_from(["", "*.log\n", "!evals/\n", "!.env\n", "docs/\n!docs/a\n", "b\n"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(tree=TREE, skillignore=SKILLIGNORE)
+def test_any_tree_reads_the_same_from_its_archive_and_sends_the_same_bytes(
+    tmp_path_factory: pytest.TempPathFactory, tree: dict[str, bytes], skillignore: str
+) -> None:
+    """Whatever the tree, its archive is left out, validated and sent exactly as the folder is."""
+    # A path may not be both a file and a folder (`a` and `a/b`): keep the first of each clash.
+    files: dict[str, bytes | str] = {}
+    for path, data in tree.items():
+        clash = any(path.startswith(f + "/") or f.startswith(path + "/") for f in files)
+        if not clash and path.partition("/")[0] != "SKILL.md":
+            files[path] = data
+    if skillignore and not any(f.startswith(".skillignore/") for f in files):
+        files[".skillignore"] = skillignore
+    base = tmp_path_factory.mktemp("tree")
+    folder = make_skill(base / "src", "pdf-tools", files)
+    archive = check(pack(folder, base / "pdf-tools.skill"))
+    unpacked = check(folder)
+    assert listing(archive.scan) == listing(unpacked.scan)
+    assert messages(archive) == messages(unpacked)
+    if unpacked.ok:
+        assert body(package_of(archive)) == body(package_of(unpacked))
