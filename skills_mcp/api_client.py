@@ -98,8 +98,10 @@ class SkillsAPI:
             headers = {"anthropic-version": API_VERSION, "accept": "application/json", "user-agent": USER_AGENT}
             if self.settings.beta:
                 headers["anthropic-beta"] = self.settings.beta
+            if self.settings.workspace_id:  # on every request: retries and the "did it land?" reads included
+                headers["anthropic-workspace-id"] = self.settings.workspace_id
             self._client = httpx2.AsyncClient(
-                base_url=local.LOCAL_BASE_URL if self.settings.local else self.settings.base_url,
+                base_url=local.LOCAL_BASE_URL if self.settings.local else self.settings.api_base_url,
                 headers=headers,
                 timeout=httpx2.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
                 transport=self._transport,
@@ -139,10 +141,10 @@ class SkillsAPI:
         """
 
         async def read() -> str | None:
-            return reconcile.latest_version(await self.get_skill(skill_id))
+            return self.settings.wire.latest(await self.get_skill(skill_id))
 
         if skill is not None:
-            before = reconcile.Snapshot.known(reconcile.latest_version(skill))
+            before = reconcile.Snapshot.known(self.settings.wire.latest(skill))
         elif skill_id in self._newest_seen:
             before = reconcile.Snapshot.known(self._newest_seen[skill_id])
         else:
@@ -153,21 +155,26 @@ class SkillsAPI:
 
         path = f"/v1/skills/{_segment(skill_id)}/versions"
         version = await self._upload(path, package, {}, reporter, before, landed)
-        if ref := version.get("version") or version.get("id"):
-            self._newest_seen[skill_id] = str(ref)
+        if ref := self.version_ref(version):
+            self._newest_seen[skill_id] = ref
         return version
+
+    def version_ref(self, version: dict[str, Any]) -> str:
+        """How to address `version` in a path, in this client's mode (see `wire.Wire.ref`)."""
+        return self.settings.wire.ref(version)
 
     async def create_skill(
         self, package: Package, *, display_title: str | None = None, reporter: Reporter = QUIET
     ) -> dict[str, Any]:
+        """The title goes as the form field the mode names: `display_name`, or `display_title` under the beta."""
+
         async def read() -> set[str]:
             return await reconcile.newest_skills(self)
 
         async def landed(newest: set[str]) -> dict[str, Any] | None:
             return await reconcile.landed_skill(self, package, newest)
 
-        title_field = "display_title" if self.settings.beta else "display_name"
-        data = {title_field: display_title} if display_title else {}
+        data = {self.settings.wire.title_field: display_title} if display_title else {}
         return await self._upload("/v1/skills", package, data, reporter, reconcile.Snapshot(read), landed)
 
     async def get_skill(self, skill_id: str) -> dict[str, Any]:
@@ -598,8 +605,3 @@ def _version_path(skill_id: str, version: str) -> str:
 
 def _query(**params: Any) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
-
-
-def version_ref(version: dict[str, Any]) -> str:
-    """How to address a version in a path: its epoch `version` under the beta API, else its id."""
-    return str(version.get("version") or version["id"])

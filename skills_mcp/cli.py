@@ -18,8 +18,8 @@ from .errors import ConfigError
 
 DESCRIPTION = "Validate and publish local Agent Skills to the Anthropic Skills API: an MCP server and a CLI."
 EPILOG = """\
-Environment: ANTHROPIC_API_KEY (read when a call needs it), ANTHROPIC_BASE_URL, SKILLS_MCP_LOCAL=1,
-SKILLS_MCP_DATA_DIR, SKILLS_MCP_BETA, SKILLS_MCP_TIMEOUT, SKILLS_MCP_MAX_ATTEMPTS,
+Environment: ANTHROPIC_API_KEY (read when a call needs it), ANTHROPIC_BASE_URL, ANTHROPIC_WORKSPACE_ID,
+SKILLS_MCP_LOCAL=1, SKILLS_MCP_DATA_DIR, SKILLS_MCP_BETA, SKILLS_MCP_TIMEOUT, SKILLS_MCP_MAX_ATTEMPTS,
 SKILLS_MCP_CONNECT_TIMEOUT, SKILLS_MCP_READ_TIMEOUT, SKILLS_MCP_WRITE_TIMEOUT, SKILLS_MCP_HTTP_TOKEN.
 
 Examples:
@@ -52,7 +52,18 @@ def common_options(suppress: bool) -> argparse.ArgumentParser:
     )
     group.add_argument("--data-dir", metavar="DIR", default=default, help="where local mode keeps its data")
     group.add_argument(
-        "--beta", metavar="HEADER", default=default, help="anthropic-beta value (default skills-2025-10-02; '' for GA)"
+        "--beta",
+        metavar="HEADER",
+        default=default,
+        help="send this anthropic-beta header; skills-2025-10-02 addresses versions by epoch string, as the beta "
+        "API did (default: none; versions by id)",
+    )
+    group.add_argument(
+        "--workspace-id",
+        metavar="ID",
+        default=default,
+        help="send anthropic-workspace-id: ID on every request, for a key that can act on several workspaces "
+        "(also ANTHROPIC_WORKSPACE_ID)",
     )
     group.add_argument(
         "--timeout",
@@ -195,6 +206,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
     settings = Settings.from_env(
         allow_dirs=getattr(args, "allow_dir", None),
         beta=args.beta,
+        workspace_id=args.workspace_id,
         timeout=args.timeout,
         max_attempts=args.max_attempts,
         local=args.local,

@@ -132,6 +132,14 @@ def _exit_code(exc: SkillsMcpError) -> int:
     return EXIT_REFUSED
 
 
+def _require(api: SkillsAPI, skill_id: str, version: str | None = None) -> None:
+    """Ids safe in a path, and a version of the form this mode addresses versions by; nothing is sent otherwise."""
+    problems = validation.check_skill_id(skill_id)
+    if version is not None:
+        problems += validation.check_version(version) or api.settings.wire.version_problems(version)
+    validation.refuse(problems)
+
+
 def _here(path: str) -> tuple[str, list[Path]]:
     """On the command line the user's own paths are fine: relative to the working folder, anywhere."""
     absolute = Path(path).expanduser().absolute()
@@ -188,23 +196,24 @@ async def _validate(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 async def _list(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     page = SkillPage.model_validate(await api.list_skills(source=args.source, limit=args.limit, page=args.page))
-    lines = [f"{s.id}  {s.display_title or s.display_name or ''}  latest {s.latest_version or s.latest_version_id}"
+    wire = api.settings.wire
+    lines = [f"{s.id}  {s.display_title or s.display_name or ''}  latest {wire.latest(s.model_dump())}"
              for s in page.data]  # fmt: skip
     lines.append(f"next page: {page.next_page}" if page.next_page else f"{len(page.data)} skill(s); no more pages.")
     return page, "\n".join(lines)
 
 
 async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    validation.require_ids(args.skill_id)
+    _require(api, args.skill_id)
     listing = await api.list_skill_versions(args.skill_id, limit=args.limit, page=args.page)
     page = SkillVersionPage.model_validate(listing)
-    lines = [f"{v.version or v.id}  {v.name}  {v.created_at}" for v in page.data]
+    lines = [f"{api.version_ref(v.model_dump())}  {v.name}  {v.created_at}" for v in page.data]
     lines.append(f"next page: {page.next_page}" if page.next_page else f"{len(page.data)} version(s); no more pages.")
     return page, "\n".join(lines)
 
 
 async def _get(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    validation.require_ids(args.skill_id, args.version)
+    _require(api, args.skill_id, args.version)
     if args.version is None:
         skill = Skill.model_validate(await api.get_skill(args.skill_id))
         return skill, skill.model_dump_json(exclude_none=True, indent=2)
@@ -222,7 +231,7 @@ async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     if args.version is not None:
-        validation.require_ids(args.skill_id, args.version)
+        _require(api, args.skill_id, args.version)
         deleted = Deleted.model_validate(await api.delete_skill_version(args.skill_id, args.version))
         return deleted, f"Deleted version {deleted.id} of skill {args.skill_id}."
     result = await lifecycle.delete_skill(api, args.skill_id, delete_versions=args.all_versions)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
 from .retry import RetryPolicy
+from .wire import Wire
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
-# The seed page is the beta API; with this header versions are addressed by their epoch `version`.
-DEFAULT_BETA = "skills-2025-10-02"
 API_VERSION = "2026-10-21"  # what the official SDK 2.10 sends
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,200}")  # printable ASCII: safe in a header
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Timeouts:
 @dataclass(frozen=True)
 class Settings:
     base_url: str = DEFAULT_BASE_URL
-    beta: str | None = DEFAULT_BETA  # None: the GA API, no anthropic-beta header
+    beta: str | None = None  # an anthropic-beta header value; None: the API as it is today, no header
+    workspace_id: str | None = None  # sent as anthropic-workspace-id on every request when set
     allow_dirs: tuple[Path, ...] = ()  # empty: the client's roots, else the home folder
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -37,6 +39,17 @@ class Settings:
     @property
     def local(self) -> bool:
         return self.local_dir is not None
+
+    @property
+    def wire(self) -> Wire:
+        """How versions are addressed and the title is named: by id, unless the skills beta header is sent."""
+        return Wire.of(self.beta)
+
+    @property
+    def api_base_url(self) -> str:
+        """The base URL, checked when the first request needs it: a bad one is then a clear error for that call
+        (a tool error, or CLI exit 5), while the server still starts and lists its tools."""
+        return checked_base_url(self.base_url)
 
     @property
     def shown_base_url(self) -> str:
@@ -49,19 +62,22 @@ class Settings:
         *,
         allow_dirs: list[str] | None = None,
         beta: str | None = None,
+        workspace_id: str | None = None,
         timeout: float | None = None,
         max_attempts: int | None = None,
         local: bool = False,
         data_dir: str | None = None,
     ) -> Settings:
-        """Options win over the environment (SKILLS_MCP_BETA, SKILLS_MCP_TIMEOUT, SKILLS_MCP_LOCAL, ...)."""
-        beta_value = beta if beta is not None else os.environ.get("SKILLS_MCP_BETA", DEFAULT_BETA)
+        """Options win over the environment (SKILLS_MCP_BETA, ANTHROPIC_WORKSPACE_ID, SKILLS_MCP_TIMEOUT, ...)."""
+        beta_value = beta if beta is not None else os.environ.get("SKILLS_MCP_BETA", "")
+        workspace = workspace_id if workspace_id is not None else os.environ.get("ANTHROPIC_WORKSPACE_ID", "")
         defaults_t, defaults_r = Timeouts(), RetryPolicy()
         local = local or os.environ.get("SKILLS_MCP_LOCAL", "").strip().lower() in ("1", "true", "yes", "on")
         return cls(
             local_dir=_local_dir(data_dir) if local else None,
-            base_url=(os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-            beta=beta_value.strip() or None,
+            base_url=os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+            beta=_header_value("--beta / SKILLS_MCP_BETA", beta_value),
+            workspace_id=_header_value("--workspace-id / ANTHROPIC_WORKSPACE_ID", workspace),
             allow_dirs=tuple(_allowed_dir(d) for d in allow_dirs or ()),
             timeouts=Timeouts(
                 connect=_number("SKILLS_MCP_CONNECT_TIMEOUT", defaults_t.connect),
@@ -73,6 +89,53 @@ class Settings:
                 max_attempts=max_attempts or int(_number("SKILLS_MCP_MAX_ATTEMPTS", defaults_r.max_attempts)),
             ),
         )
+
+
+def checked_base_url(url: str) -> str:
+    """An http(s) URL with a host and no credentials, without its trailing slash; else a ConfigError.
+
+    Credentials in the URL would make the HTTP client send Basic auth instead of our Bearer key (every call
+    fails 401), and a URL without a usable scheme or host could only fail after retrying for the whole budget.
+    The message never repeats the credentials.
+    """
+    where = "ANTHROPIC_BASE_URL"
+    fix = f"Set it to the API's address, e.g. {DEFAULT_BASE_URL} (or unset it for that default)."
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{where} is not a valid URL ({_reason(exc)}). {fix}") from None
+    shown = without_credentials(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ConfigError(f"{where}={shown} has {scheme}; it must start with https:// (or http://). {fix}")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ConfigError(
+            f"{where} holds a user name or password ({shown} with credentials, not shown). skills-mcp sends the key "
+            "from ANTHROPIC_API_KEY as a Bearer token; credentials in the URL would replace it. Remove them."
+        )
+    if not host:
+        raise ConfigError(f"{where}={shown} has no host. {fix}")
+    return url.rstrip("/")
+
+
+def _reason(exc: ValueError) -> str:
+    """A parser's complaint without the URL in it: it may hold a password."""
+    text = str(exc)
+    return "bad port" if "port" in text.lower() else "it cannot be parsed"
+
+
+def _header_value(where: str, raw: str) -> str | None:
+    """A header value from an option or the environment: empty means unset; anything else is one clean token."""
+    value = raw.strip()
+    if not value:
+        return None
+    if not _HEADER_VALUE.fullmatch(value):
+        raise ConfigError(
+            f"{where}: the value is not 1 to 200 printable ASCII characters, so it cannot be sent as a header. "
+            "Check for a stray line break or non-ASCII character."
+        )
+    return value
 
 
 def without_credentials(url: str) -> str:

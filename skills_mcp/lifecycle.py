@@ -8,7 +8,7 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from .api_client import SkillsAPI, version_ref
+from .api_client import SkillsAPI
 from .errors import SkillsMcpError
 from .limits import MAX_UPLOAD_BYTES
 from .models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
@@ -33,7 +33,7 @@ async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool =
         if first.get("data"):
             raise SkillsMcpError(
                 f"Nothing was deleted: skill {skill_id} still has versions (the newest is "
-                f"{version_ref(first['data'][0])}). Call delete_skill again with delete_versions=true to delete "
+                f"{api.version_ref(first['data'][0])}). Call delete_skill again with delete_versions=true to delete "
                 "every version and then the skill, or remove versions one by one with delete_skill_version."
             )
     deleted = await api.delete_skill(skill_id)
@@ -42,7 +42,7 @@ async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool =
 
 async def all_version_refs(api: SkillsAPI, skill_id: str) -> list[str]:
     """Every version, all pages, collected before anything is deleted so cursors stay valid."""
-    return [version_ref(v) for v in await api.all_skill_versions(skill_id, page_size=100)]
+    return [api.version_ref(v) for v in await api.all_skill_versions(skill_id, page_size=100)]
 
 
 async def download(
@@ -57,7 +57,9 @@ async def download(
 ) -> DownloadResult:
     """Fetch a version's zip and unpack it into destination/<name>, refusing anything unsafe."""
     folder, problems = resolve_allowed(destination, allowed, where="destination")
-    problems = check_skill_id(skill_id) + check_version(version) + problems
+    problems = (
+        check_skill_id(skill_id) + (check_version(version) or api.settings.wire.version_problems(version)) + problems
+    )
     if folder is not None and not _is_dir(folder):
         problems.append(
             Problem("destination", f"{folder} is not an existing folder.", "pass a folder that exists, or create it.")
@@ -66,7 +68,7 @@ async def download(
     assert folder is not None
     # `latest` resolves only on get; the content endpoint needs a concrete version.
     info = await api.get_skill_version(skill_id, version)
-    ref, name = version_ref(info), str(info.get("name") or info.get("directory") or "")
+    ref, name = api.version_ref(info), str(info.get("name") or info.get("directory") or "")
     from .unpack import name_problem, show, unpack_skill_zip  # deferred: only downloads need it
 
     if reason := name_problem(name):  # before the name touches the disk, even to ask whether it exists

@@ -71,12 +71,6 @@ class Snapshot(Generic[S]):
         return self._value  # type: ignore[return-value]  # set whenever there is no error
 
 
-def latest_version(skill: dict[str, Any]) -> str | None:
-    """The skill's newest version, in the beta or the GA shape."""
-    latest = skill.get("latest_version") or skill.get("latest_version_id")
-    return str(latest) if latest else None
-
-
 async def newest_skills(api: SkillsAPI) -> set[str]:
     listing = await api.list_skills(source="custom", limit=RECENT)
     return {str(s["id"]) for s in listing.get("data") or []}
@@ -85,8 +79,7 @@ async def newest_skills(api: SkillsAPI) -> set[str]:
 async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before: str | None) -> dict[str, Any] | None:
     """Our version if it landed, None if it did not. `CannotTell` when no candidate is ours but one could not be
     read, or when `before` is no longer listed (then a match may be older than the upload)."""
-    from .api_client import version_ref
-
+    version_ref = api.version_ref
     found: dict[str, Any] | None = None
     unreadable: CannotTell | None = None
     bounded = before is None
@@ -122,7 +115,7 @@ async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> di
         if latest.get("name") != package.folder_name:
             continue
         try:
-            if await _same_content(api, skill["id"], str(latest.get("version") or latest["id"]), package):
+            if await _same_content(api, skill["id"], api.version_ref(latest), package):
                 return dict(skill)
         except CannotTell as exc:
             unreadable = unreadable or exc

@@ -4,6 +4,8 @@ No `from __future__ import annotations` here: with real annotations the SDK need
 signatures from strings at start-up, which saves about 10 ms of every cold start.
 """
 
+import functools
+import inspect
 import logging
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -37,6 +39,7 @@ from .models import (
     ValidationReport,
 )
 from .reporting import Reporter
+from .wire import SKILLS_BETA, Wire
 
 if TYPE_CHECKING:
     from . import api_client, lifecycle, publisher, validation
@@ -72,14 +75,9 @@ SkillPath = Annotated[
         examples=["~/skills/pdf-tools"],
     ),
 ]
-Version = Annotated[
-    str,
-    Field(
-        description="A version as list_skill_versions or a publish returned it: the `version` epoch string "
-        "(e.g. 1759178010641129) with the default beta API, or the version id (skillver_...) with the GA API.",
-    ),
-]
-VersionOrLatest = Annotated[str, Field(description="A version string or id, or 'latest' for the newest.")]
+# Described at server build, for the mode it speaks (see `_in_mode`).
+Version = Annotated[str, Field(description="A version of the skill.")]
+VersionOrLatest = Annotated[str, Field(description="A version of the skill, or 'latest' for the newest.")]
 Limit = Annotated[int, Field(ge=1, le=1000, description="How many to return on this page (1-1000).")]
 Page = Annotated[str | None, Field(description="The next_page cursor from the previous call; omit for the first.")]
 
@@ -157,6 +155,18 @@ def _labelled(ctx: State, text: str) -> str:
     return f"{local.LABEL} {text}" if ctx.request_context.lifespan_context.settings.local else text
 
 
+def _wire(ctx: State) -> Wire:
+    return ctx.request_context.lifespan_context.settings.wire
+
+
+def _require(ctx: State, skill_id: str, version: str | None = None) -> None:
+    """Ids safe in a path, and a version of the form this mode addresses versions by: refused before any request."""
+    problems = validation.check_skill_id(skill_id)
+    if version is not None:
+        problems += validation.check_version(version) or _wire(ctx).version_problems(version)
+    validation.refuse(problems)
+
+
 def _reporter(ctx: State) -> Reporter:
     async def progress(done: int, total: int) -> None:
         await ctx.report_progress(done, total, f"{done:,} of {total:,} bytes")
@@ -215,7 +225,7 @@ async def publish_skill(
     with _tool_call(ctx):
         result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
-    return _result(ctx, result, _published(done, result))
+    return _result(ctx, result, _published(ctx, done, result))
 
 
 async def create_skill(
@@ -244,15 +254,15 @@ async def create_skill(
         result = await publisher.create_skill(
             _api(ctx), _allowed(ctx, roots), path, display_title, _reporter(ctx), allow_duplicate=allow_duplicate
         )
-    return _result(ctx, result, _published("Created skill", result))
+    return _result(ctx, result, _published(ctx, "Created skill", result))
 
 
-def _published(done: str, result: PublishResult) -> str:
+def _published(ctx: State, done: str, result: PublishResult) -> str:
     """The summary of a publish; a version that could not be read is said, not glossed over."""
     if result.version is not None:
-        summary = f"{done} {result.skill.id}: {_describe(result.version)}."
+        summary = f"{done} {result.skill.id}: {_describe(ctx, result.version)}."
     else:
-        ref = result.skill.latest_version or result.skill.latest_version_id or "unknown"
+        ref = _wire(ctx).latest(result.skill.model_dump()) or "unknown"
         summary = f"{done} {result.skill.id}: its new version ({ref}) could not be read back."
     return " ".join([summary, *(result.warnings or [])])
 
@@ -265,12 +275,12 @@ async def create_skill_version(
     Validates the folder first (SKILL.md frontmatter, name rules, size, files) and reports every
     problem at once; a refused publish sends nothing. Files such as .git, __pycache__, .env and
     keys are left out; a .skillignore file in the folder adds gitignore-style patterns.
-    Returns the new version's JSON (id, version, name, description, ...).
+    Returns the new version's JSON (id, name, description, ...).
     """
     with _tool_call(ctx):
         version = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     result = SkillVersion.model_validate(version)
-    return _result(ctx, result, f"Published {_describe(result)} to skill {result.skill_id or skill_id}.")
+    return _result(ctx, result, f"Published {_describe(ctx, result)} to skill {result.skill_id or skill_id}.")
 
 
 async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated[CallToolResult, ValidationReport]:
@@ -313,7 +323,7 @@ async def list_skill_versions(
 ) -> Annotated[CallToolResult, SkillVersionPage]:
     """List a skill's versions, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        validation.require_ids(skill_id)
+        _require(ctx, skill_id)
         listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
     versions = SkillVersionPage.model_validate(listing)
     return _result(
@@ -324,14 +334,11 @@ async def list_skill_versions(
 async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, Skill]:
     """Get one skill: its title, source, and newest version."""
     with _tool_call(ctx):
-        validation.require_ids(skill_id)
-        skill = Skill.model_validate(await _api(ctx).get_skill(skill_id))
-    latest = skill.latest_version or skill.latest_version_id or "none"
-    return _result(
-        ctx,
-        skill,
-        f"Skill {skill.id} ({skill.display_title or skill.display_name or 'untitled'}); newest version {latest}.",
-    )
+        _require(ctx, skill_id)
+        found = await _api(ctx).get_skill(skill_id)
+    skill, latest = Skill.model_validate(found), _wire(ctx).latest(found) or "none"
+    title = skill.display_title or skill.display_name or "untitled"
+    return _result(ctx, skill, f"Skill {skill.id} ({title}); newest version {latest}.")
 
 
 async def get_skill_version(
@@ -341,9 +348,10 @@ async def get_skill_version(
 ) -> Annotated[CallToolResult, SkillVersion]:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
     with _tool_call(ctx):
-        validation.require_ids(skill_id, version)
+        _require(ctx, skill_id, version)
         found = SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
-    return _result(ctx, found, f"{_describe(found)} of skill {found.skill_id or skill_id}, made {found.created_at}.")
+    summary = f"{_describe(ctx, found)} of skill {found.skill_id or skill_id}, made {found.created_at}."
+    return _result(ctx, found, summary)
 
 
 async def download_skill_version(
@@ -376,7 +384,7 @@ async def download_skill_version(
 async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Annotated[CallToolResult, Deleted]:
     """Delete one version of a skill. This cannot be undone."""
     with _tool_call(ctx):
-        validation.require_ids(skill_id, version)
+        _require(ctx, skill_id, version)
         deleted = Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
     return _result(ctx, deleted, f"Deleted version {deleted.id} of skill {skill_id}.")
 
@@ -404,9 +412,58 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _describe(version: SkillVersion) -> str:
-    label = f"version {version.version} ({version.id})" if version.version else f"version {version.id}"
-    return f"{version.name or 'skill'} {label}"
+def _describe(ctx: State, version: SkillVersion) -> str:
+    """A version as this mode addresses it: by id, or by epoch string under the beta header."""
+    ref = _wire(ctx).ref(version.model_dump(exclude_none=True))
+    return f"{version.name or 'skill'} version {ref}"
+
+
+# The tools whose descriptions say how versions are addressed.
+_SPEAKS_OF_VERSIONS = {
+    "publish_skill", "create_skill", "create_skill_version", "list_skill_versions", "get_skill", "get_skill_version",
+    "download_skill_version", "delete_skill_version", "delete_skill",
+}  # fmt: skip
+
+
+def _in_mode(tool: Callable[..., Any], wire: Wire) -> Callable[..., Any]:
+    """The tool as this server describes it: its `version` argument and a note on how versions are addressed
+    follow the mode, so an agent is told the form it must pass. Built once, at server build."""
+    if tool.__name__ not in _SPEAKS_OF_VERSIONS:
+        return tool
+    signature = inspect.signature(tool, eval_str=True)
+
+    def described_as(p: inspect.Parameter) -> inspect.Parameter:
+        if p.name != "version":
+            return p
+        text = _version_text(wire, latest=p.annotation == VersionOrLatest)
+        return p.replace(annotation=Annotated[str, Field(description=text)])
+
+    @functools.wraps(tool)
+    async def described(*args: Any, **kwargs: Any) -> Any:
+        return await tool(*args, **kwargs)
+
+    described.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[described_as(p) for p in signature.parameters.values()]
+    )
+    described.__doc__ = f"{inspect.cleandoc(tool.__doc__ or '')}\n\n{_versions_note(wire)}"
+    return described
+
+
+def _version_text(wire: Wire, *, latest: bool) -> str:
+    newest = " Or 'latest' for the newest." if latest else ""
+    if wire.epoch:
+        return (f"The version's epoch `version` string (e.g. 1759178010641129), as list_skill_versions or a publish "
+                f"returned it.{newest} This server sends anthropic-beta: {SKILLS_BETA}, so version ids "
+                "(skillver_...) are refused.")  # fmt: skip
+    return (f"The version id (`id`, e.g. skillver_01...), as list_skill_versions or a publish returned it.{newest} "
+            "Epoch strings (1759178010641129) are the beta API's and are refused.")  # fmt: skip
+
+
+def _versions_note(wire: Wire) -> str:
+    if wire.epoch:
+        return (f"This server sends anthropic-beta: {SKILLS_BETA}: versions are addressed by their epoch `version` "
+                "string (e.g. 1759178010641129), not by id.")  # fmt: skip
+    return "Versions are addressed by their id (`id`, e.g. skillver_01...), not by epoch strings."
 
 
 _WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
@@ -444,5 +501,5 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
 
     server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
     for tool, title, hints in TOOLS:
-        server.add_tool(tool, title=title, annotations=hints)
+        server.add_tool(_in_mode(tool, settings.wire), title=title, annotations=hints)
     return server

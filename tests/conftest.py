@@ -22,6 +22,7 @@ from skill_factory import make_skill, skill_md_text
 
 from skills_mcp.emulator import EmulatorState, create_app, serve_in_thread
 
+SKILLS_BETA = "skills-2025-10-02"
 # Distinctive, so a search of every output for it cannot miss a leak.
 API_KEY = "sk-ant-api03-TEST-KEY-never-to-be-printed-7f3a9c"
 
@@ -121,6 +122,41 @@ def mcp(emulator: Emulator, skills_root: Path, tmp_path_factory: pytest.TempPath
     session = McpSession(["--allow-dir", str(skills_root)], server_env(emulator), errlog)
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session")
+def mcp_beta(emulator: Emulator, skills_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[McpSession]:
+    """The shared server in the beta mode: anthropic-beta: skills-2025-10-02, versions by epoch string."""
+    errlog = tmp_path_factory.mktemp("logs") / "server-beta-stderr.log"
+    session = McpSession(["--allow-dir", str(skills_root), "--beta", SKILLS_BETA], server_env(emulator), errlog)
+    yield session
+    session.close()
+
+
+@dataclass
+class Mode:
+    """A server in one API mode, and how that mode names things, for tests that run in both."""
+
+    mcp: McpSession
+    beta: bool
+
+    def ref(self, version: dict[str, Any]) -> str:
+        """How the mode addresses a version: its epoch `version` under the beta header, else its id."""
+        return str(version["version"] if self.beta else version["id"])
+
+    def latest(self, skill: dict[str, Any]) -> str:
+        return str(skill["latest_version"] if self.beta else skill["latest_version_id"])
+
+    @property
+    def title_field(self) -> str:
+        return "display_title" if self.beta else "display_name"
+
+
+@pytest.fixture(params=["ga", "beta"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """The shared server without the beta header (the default), then with it."""
+    beta = request.param == "beta"
+    return Mode(request.getfixturevalue("mcp_beta" if beta else "mcp"), beta)
 
 
 @pytest.fixture

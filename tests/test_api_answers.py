@@ -67,7 +67,7 @@ def test_an_answer_we_cannot_take_is_a_clear_error(case: str, api: Emulator, mcp
 def test_an_oversized_archive_is_refused_not_called_an_api_error(api: Emulator, mcp: McpSession,
                                                                  workdir: Path) -> None:  # fmt: skip
     skill_id = make_skill(api, write_skill(workdir))
-    version = api.state.store.skills[skill_id].versions[0].version
+    version = api.state.store.skills[skill_id].versions[0].id
     content = f"/v1/skills/{skill_id}/versions/{version}/content"
     api.state.faults.push(Fault(status=200, body_size=MAX_ARCHIVE_BYTES + 1, method="GET", path_prefix=content))
     (workdir / "out").mkdir()
@@ -135,7 +135,7 @@ def test_credentials_in_the_base_url_are_never_printed() -> None:
     port = closed_port()
     env = {"ANTHROPIC_BASE_URL": f"http://someone:pw-hunter2-secret@127.0.0.1:{port}", "ANTHROPIC_API_KEY": API_KEY}
     run = cli("get", "skill_x", "--max-attempts", "1", "--log-level", "DEBUG", env=env)
-    assert run.returncode == 4, run.stderr
+    assert run.returncode == 5, run.stderr  # refused as configuration: they would replace the Bearer key
     assert f"http://127.0.0.1:{port}" in run.stderr  # the URL is still named, for the user to check
     assert "hunter2" not in run.stderr + run.stdout and "someone" not in run.stderr + run.stdout
 

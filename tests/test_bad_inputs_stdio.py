@@ -379,11 +379,11 @@ def test_unknown_version_of_a_known_skill(api: Emulator, mcp: McpSession, workdi
     assert made.is_error is False, text_of(made)
     skill_id = made.structured_content["skill"]["id"]  # type: ignore[index]
     for tool in ("get_skill_version", "delete_skill_version", "download_skill_version"):
-        arguments = {"skill_id": skill_id, "version": "1000000000000000"}
+        arguments = {"skill_id": skill_id, "version": "skillver_01Unknown"}
         if tool == "download_skill_version":
             arguments["destination"] = str(workdir)
         message = text_of(mcp.call(tool, arguments))
-        assert "Skills API error 404 not_found_error: Skill version not found: 1000000000000000" in message, tool
+        assert "Skills API error 404 not_found_error: Skill version not found: skillver_01Unknown" in message, tool
         assert re.search(r"\(request id req_\w+\)", message), message
     assert len(api.state.store.skills[skill_id].versions) == 1
 

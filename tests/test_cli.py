@@ -61,7 +61,7 @@ def test_a_full_round_trip_against_the_api(api: Emulator, tmp_path: Path) -> Non
     deleted = cli("delete", skill_id, "--all-versions", "--json", env=env)
 
     assert [s["id"] for s in listed["data"]] == [skill_id]
-    assert got["version"] == published["version"]["version"]
+    assert got["id"] == published["version"]["id"] and "version" not in got  # the GA shape, by default
     assert downloaded.returncode == 0 and "Downloaded 2 files" in downloaded.stdout
     assert (tmp_path / "out" / "pdf-tools" / "scripts" / "run.py").read_bytes() == (
         folder / "scripts/run.py"

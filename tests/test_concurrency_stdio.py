@@ -114,12 +114,12 @@ def test_the_same_skill_published_eight_times_at_once(api: Emulator, mcp: McpSes
         mcp, {f"p{i}": ("publish_skill", {"path": str(folder), "skill_id": skill_id}) for i in range(8)}
     )
 
-    versions = {ok(r)["version"]["version"] for r in results.values()}
+    versions = {ok(r)["version"]["id"] for r in results.values()}
     assert len(versions) == 8  # eight different versions, one per call
     assert all(ok(r)["action"] == "created_version" for r in results.values())
     assert list(api.state.store.skills) == [skill_id]
     stored = api.state.store.skills[skill_id].versions
-    assert len(stored) == 9 and {v.version for v in stored[1:]} == versions  # the first, then one per call
+    assert len(stored) == 9 and {v.id for v in stored[1:]} == versions  # the first, then one per call
 
 
 # --- a slow API: every request waits before it is handled -----------------------------------------------------

@@ -146,7 +146,7 @@ def test_reads_are_retried_after_a_dropped_connection(api: Emulator, mcp: McpSes
 def test_a_delete_whose_answer_was_lost_still_reports_success(api: Emulator, mcp: McpSession, workdir: Path) -> None:
     folder = write_skill(workdir)
     skill_id = make_skill(api, folder)
-    version = api.state.store.skills[skill_id].versions[0].version
+    version = api.state.store.skills[skill_id].versions[0].id
     api.state.faults.push(Fault(kind="drop_after_body", method="DELETE"))
 
     result = mcp.call("delete_skill_version", {"skill_id": skill_id, "version": version})
@@ -211,9 +211,7 @@ def test_a_lost_answer_is_unknown_when_the_snapshot_version_was_deleted(
     skill_id = make_skill(api, folder)
     first = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
     assert first.is_error is False and first.structured_content is not None
-    official_sdk(api.url).beta.skills.versions.delete(
-        first.structured_content["version"], skill_id=skill_id, betas=["skills-2025-10-02"]
-    )
+    official_sdk(api.url).skills.versions.delete(first.structured_content["id"], skill_id=skill_id)
     api.state.faults.push(Fault(status=500, after=True, method="POST", path_prefix=f"/v1/skills/{skill_id}/versions"))
 
     result = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from anthropic.lib import files_from_dir
-from conftest import Emulator, McpSession, official_sdk, write_skill
+from conftest import Emulator, McpSession, Mode, official_sdk, write_skill
 
 from skills_mcp.emulator import Fault
 
@@ -51,21 +51,27 @@ def test_every_tool_is_listed_with_an_output_schema_and_annotations(mcp: McpSess
     assert tools["publish_skill"].annotations.idempotent_hint is False  # type: ignore[union-attr]
 
 
-def test_create_skill_then_get_it(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+def test_create_skill_then_get_it(api: Emulator, mode: Mode, workdir: Path) -> None:
+    mcp = mode.mcp
     folder = write_skill(workdir)
     made = ok(mcp.call("create_skill", {"path": str(folder), "display_title": "PDF tools"}))
     assert made["action"] == "created_skill"
-    assert made["skill"]["display_title"] == "PDF tools"
+    assert made["skill"][mode.title_field] == "PDF tools"
+    assert api.state.uploads()[0].fields == [(mode.title_field, "PDF tools")]  # the form field the mode names
     assert made["version"]["name"] == "pdf-tools" and made["version"]["skill_id"] == made["skill"]["id"]
+    assert ("version" in made["version"]) is mode.beta  # GA versions have no epoch string
+    assert made["version"]["id"].startswith("skillver_")
 
     skill = ok(mcp.call("get_skill", {"skill_id": made["skill"]["id"]}))
-    assert skill["latest_version"] == made["version"]["version"]
+    assert mode.latest(skill) == mode.ref(made["version"])
+    assert f"newest version {mode.ref(made['version'])}." in mcp.results[-1].content[0].text  # type: ignore[union-attr]
     latest = ok(mcp.call("get_skill_version", {"skill_id": skill["id"], "version": "latest"}))
-    exact = ok(mcp.call("get_skill_version", {"skill_id": skill["id"], "version": latest["version"]}))
+    exact = ok(mcp.call("get_skill_version", {"skill_id": skill["id"], "version": mode.ref(latest)}))
     assert latest == exact == made["version"]
 
 
-def test_publish_creates_then_adds_versions_by_name(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+def test_publish_creates_then_adds_versions_by_name(api: Emulator, mode: Mode, workdir: Path) -> None:
+    mcp = mode.mcp
     folder = write_skill(workdir)
     other = write_skill(workdir / "other", "csv-tools")
     ok(mcp.call("create_skill", {"path": str(other)}))  # a different skill must not be picked
@@ -77,8 +83,10 @@ def test_publish_creates_then_adds_versions_by_name(api: Emulator, mcp: McpSessi
     assert first["action"] == "created_skill"
     assert second["action"] == third["action"] == "created_version"
     assert first["skill"]["id"] == second["skill"]["id"] == third["skill"]["id"]
-    assert len({first["version"]["version"], second["version"]["version"], third["version"]["version"]}) == 3
-    assert third["skill"]["latest_version"] == third["version"]["version"]
+    assert len({mode.ref(first["version"]), mode.ref(second["version"]), mode.ref(third["version"])}) == 3
+    assert mode.latest(third["skill"]) == mode.ref(third["version"])
+    summary = mcp.results[-1].content[0].text  # type: ignore[union-attr]
+    assert summary.endswith(f"{third['skill']['id']}: pdf-tools version {mode.ref(third['version'])}.")
     assert len(api.state.store.skills) == 2
 
 
@@ -114,19 +122,20 @@ def test_list_skills_pages_through_every_skill(api: Emulator, mcp: McpSession, w
     assert "limit" in error(mcp.call("list_skills", {"limit": 0}))
 
 
-def test_list_versions_pages_newest_first(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+def test_list_versions_pages_newest_first(api: Emulator, mode: Mode, workdir: Path) -> None:
+    mcp = mode.mcp
     folder = write_skill(workdir)
     skill_id = ok(mcp.call("create_skill", {"path": str(folder)}))["skill"]["id"]
-    for _ in range(2):
-        ok(mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)}))
+    made = [ok(mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})) for _ in range(2)]
     first = ok(mcp.call("list_skill_versions", {"skill_id": skill_id, "limit": 2}))
     rest = ok(mcp.call("list_skill_versions", {"skill_id": skill_id, "limit": 2, "page": first["next_page"]}))
-    versions = [v["version"] for v in first["data"] + rest["data"]]
-    assert len(versions) == 3 and versions == sorted(versions, reverse=True)
+    versions = [mode.ref(v) for v in first["data"] + rest["data"]]
+    assert len(set(versions)) == 3 and versions[:2] == [mode.ref(made[1]), mode.ref(made[0])]
     assert rest.get("next_page") is None
 
 
-def test_download_round_trips_the_uploaded_bytes(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+def test_download_round_trips_the_uploaded_bytes(api: Emulator, mode: Mode, workdir: Path) -> None:
+    mcp = mode.mcp
     files: dict[str, bytes | str] = {
         "scripts/fill.py": "print('x')\n",
         "assets/blob.bin": bytes(range(256)) * 100,
@@ -151,7 +160,8 @@ def test_download_round_trips_the_uploaded_bytes(api: Emulator, mcp: McpSession,
         if p.is_file()
     }
     assert written == expected
-    assert got["folder"] == str(out / "pdf-tools") and got["version"] == made["version"]["version"]
+    assert got["folder"] == str(out / "pdf-tools") and got["version"] == mode.ref(made["version"])
+    assert api.state.requests[-1].path.endswith(f"/versions/{mode.ref(made['version'])}/content")  # latest resolved
     assert sorted(f["path"] for f in got["files"]) == sorted(expected)
 
     again = error(mcp.call("download_skill_version", {
@@ -172,7 +182,7 @@ def test_download_refuses_a_traversal_zip_and_writes_nothing(api: Emulator, mcp:
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("pdf-tools/SKILL.md", "---\nname: pdf-tools\ndescription: x\n---\n")
         zf.writestr("pdf-tools/../../escaped.txt", "gotcha")
-    content = f"/v1/skills/{made['skill']['id']}/versions/{made['version']['version']}/content"
+    content = f"/v1/skills/{made['skill']['id']}/versions/{made['version']['id']}/content"
     api.state.faults.push(
         Fault(200, body=evil.getvalue(), path_prefix=content, headers={"content-type": "application/zip"})
     )
@@ -181,7 +191,7 @@ def test_download_refuses_a_traversal_zip_and_writes_nothing(api: Emulator, mcp:
     before = sorted(p for p in workdir.rglob("*"))
 
     message = error(mcp.call("download_skill_version", {
-        "skill_id": made["skill"]["id"], "version": made["version"]["version"], "destination": str(out),
+        "skill_id": made["skill"]["id"], "version": made["version"]["id"], "destination": str(out),
     }))  # fmt: skip
 
     assert "pdf-tools/../../escaped.txt" in message
@@ -195,16 +205,17 @@ def test_download_destination_must_be_allowed(api: Emulator, mcp: McpSession, wo
     assert api.state.requests == []
 
 
-def test_delete_version_and_skill_with_all_its_versions(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+def test_delete_version_and_skill_with_all_its_versions(api: Emulator, mode: Mode, workdir: Path) -> None:
+    mcp = mode.mcp
     api.state.page_cap = 2  # the versions span several pages, whatever limit the server asks for
     folder = write_skill(workdir)
     made = ok(mcp.call("publish_skill", {"path": str(folder)}))
     skill_id = made["skill"]["id"]
-    versions = [ok(mcp.call("publish_skill", {"path": str(folder)}))["version"]["version"] for _ in range(3)]
+    versions = [mode.ref(ok(mcp.call("publish_skill", {"path": str(folder)}))["version"]) for _ in range(3)]
 
     deleted = ok(mcp.call("delete_skill_version", {"skill_id": skill_id, "version": versions[-1]}))
     assert deleted == {"id": versions[-1], "type": "skill_version_deleted"}
-    assert ok(mcp.call("get_skill", {"skill_id": skill_id}))["latest_version"] == versions[-2]
+    assert mode.latest(ok(mcp.call("get_skill", {"skill_id": skill_id}))) == versions[-2]
 
     refused = error(mcp.call("delete_skill", {"skill_id": skill_id}))
     assert "still has versions" in refused and "delete_versions=true" in refused
@@ -212,7 +223,7 @@ def test_delete_version_and_skill_with_all_its_versions(api: Emulator, mcp: McpS
 
     gone = ok(mcp.call("delete_skill", {"skill_id": skill_id, "delete_versions": True}))
     assert gone["deleted"] == {"id": skill_id, "type": "skill_deleted"}
-    assert sorted(gone["deleted_versions"]) == sorted([made["version"]["version"], *versions[:-1]])
+    assert sorted(gone["deleted_versions"]) == sorted([mode.ref(made["version"]), *versions[:-1]])
     assert skill_id not in api.state.store.skills
     assert "404" in error(mcp.call("get_skill", {"skill_id": skill_id}))
 
@@ -267,7 +278,7 @@ def _hostile_version(
 ) -> dict[str, str]:
     """Publish a real skill, then make the API name its version `name` and serve a zip of `entries`."""
     made = ok(mcp.call("publish_skill", {"path": str(write_skill(workdir / "src"))}))
-    skill_id, version = made["skill"]["id"], made["version"]["version"]
+    skill_id, version = made["skill"]["id"], made["version"]["id"]
     info = f"/v1/skills/{skill_id}/versions/{version}"
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:

@@ -9,7 +9,7 @@ from pathlib import Path
 import anthropic
 import pytest
 from anthropic.lib import files_from_dir
-from conftest import API_KEY, Emulator, McpSession, official_sdk, server_env, write_skill
+from conftest import API_KEY, SKILLS_BETA, Emulator, McpSession, Mode, official_sdk, server_env, write_skill
 
 from skills_mcp.emulator import Fault
 
@@ -63,7 +63,8 @@ def test_lists_the_tool_with_schemas_and_annotations(mcp: McpSession) -> None:
     assert tool.annotations.open_world_hint is True and tool.annotations.read_only_hint is False
 
 
-def test_publishes_the_same_parts_as_the_official_sdk(api: Emulator, mcp: McpSession, workdir: Path) -> None:
+def test_publishes_the_same_parts_as_the_official_sdk(api: Emulator, mode: Mode, workdir: Path) -> None:
+    mcp = mode.mcp
     folder = write_skill(
         workdir,
         files={
@@ -76,7 +77,10 @@ def test_publishes_the_same_parts_as_the_official_sdk(api: Emulator, mcp: McpSes
         },
     )
     skill_id = new_skill(api, folder)
-    sdk(api).beta.skills.versions.create(skill_id, files=files_from_dir(folder), betas=BETA)
+    if mode.beta:
+        sdk(api).beta.skills.versions.create(skill_id, files=files_from_dir(folder), betas=BETA)
+    else:
+        sdk(api).skills.versions.create(skill_id, files=files_from_dir(folder))
     sdk_upload = api.state.uploads()[-1]
 
     result = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
@@ -86,7 +90,8 @@ def test_publishes_the_same_parts_as_the_official_sdk(api: Emulator, mcp: McpSes
     assert sorted(ours.files) == sorted(sdk_upload.files)
     assert sorted(ours.files) == sorted(("files[]", name, data) for name, data in files_from_dir(folder))
     assert [name for _, name, _ in ours.files] == sorted(name for _, name, _ in ours.files)  # deterministic order
-    assert ours.headers["anthropic-beta"] == "skills-2025-10-02"
+    assert ours.headers.get("anthropic-beta") == sdk_upload.headers.get("anthropic-beta")  # none by default
+    assert ours.headers.get("anthropic-beta") == (SKILLS_BETA if mode.beta else None)
     assert ours.headers["anthropic-version"] == "2026-10-21"
     # Names this project, and where to find it: not the unrelated `skills-mcp` on the package index.
     assert ours.headers["user-agent"].startswith("skills-publisher-mcp/")
@@ -96,10 +101,14 @@ def test_publishes_the_same_parts_as_the_official_sdk(api: Emulator, mcp: McpSes
     version = result.structured_content
     assert version is not None
     latest = api.state.store.get_skill(skill_id).latest
-    assert latest is not None and version["id"] == latest.id and version["version"] == latest.version
-    assert version["skill_id"] == skill_id and version["name"] == "pdf-tools" and version["directory"] == "pdf-tools"
+    assert latest is not None and version["id"] == latest.id and version["id"].startswith("skillver_")
+    assert version["skill_id"] == skill_id and version["name"] == "pdf-tools"
+    if mode.beta:
+        assert version["version"] == latest.version and version["directory"] == "pdf-tools"
+    else:
+        assert "version" not in version and "directory" not in version  # the GA shape leaves them out
+    assert text(result).startswith(f"Published pdf-tools version {mode.ref(version)} to skill {skill_id}.")
     assert version["type"] == "skill_version" and version["created_at"]
-    assert f"Published pdf-tools version {version['version']}" in text(result)
 
 
 def test_leaves_out_junk_and_secrets_and_honours_skillignore(api: Emulator, mcp: McpSession, workdir: Path) -> None:
@@ -169,19 +178,21 @@ def test_reports_upload_progress(api: Emulator, mcp: McpSession, workdir: Path) 
     assert seen[-1][0] == seen[-1][1] == int(api.state.uploads()[-1].headers["content-length"])
 
 
-def test_works_against_the_ga_api_shape(api: Emulator, emulator: Emulator, workdir: Path, tmp_path: Path) -> None:
+def test_skills_mcp_beta_in_the_environment_selects_the_beta(api: Emulator, workdir: Path, tmp_path: Path) -> None:
     folder = write_skill(workdir)
-    skill_id = sdk(api).skills.create(files=files_from_dir(folder)).id
-    session = McpSession(["--allow-dir", str(workdir), "--beta", ""], server_env(emulator), tmp_path / "stderr.log")
+    skill_id = new_skill(api, folder)
+    env = {**server_env(api), "SKILLS_MCP_BETA": SKILLS_BETA}
+    session = McpSession(["--allow-dir", str(workdir)], env, tmp_path / "stderr.log")
     try:
+        described = session.tools()["get_skill_version"].input_schema["properties"]["version"]["description"]
         result = session.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
     finally:
         session.close()
     assert result.is_error is False, text(result)
-    assert "anthropic-beta" not in api.state.uploads()[-1].headers
+    assert api.state.uploads()[-1].headers["anthropic-beta"] == SKILLS_BETA
     version = result.structured_content
-    assert version is not None and version["id"].startswith("skillver_")
-    assert "version" not in version and "directory" not in version  # the GA shape leaves them out
+    assert version is not None and version["version"].isdigit()  # the beta shape: epoch strings
+    assert "epoch `version` string" in described and "skillver_" in described
 
 
 # --- API errors ---------------------------------------------------------------------------------------
