@@ -18,19 +18,23 @@ def _none() -> None:
 
 
 class SkillVersion(BaseModel):
-    """A skill version as the Skills API returns it (beta shape; the GA shape has no version/directory)."""
+    """A skill version as the Skills API returns it: `version` and `directory` only under the beta header."""
 
     model_config = ConfigDict(extra="allow")
 
-    id: str = Field(description="Version id, e.g. skillver_01...")
+    id: str = Field(
+        description="Version id, e.g. skillver_01...: how versions are addressed (unless the server runs with "
+        "--beta skills-2025-10-02)."
+    )
     created_at: str | None = optional("ISO 8601 creation time.")
     description: str | None = optional("From the SKILL.md frontmatter.")
-    directory: str | None = optional("Top-level folder of the upload (beta API).")
+    directory: str | None = optional("Top-level folder of the upload (beta header only).")
     name: str | None = optional("The skill's name, from SKILL.md.")
     skill_id: str | None = optional("The skill this version belongs to.")
     type: str | None = optional('Always "skill_version".')
     version: str | None = optional(
-        "Epoch version string, e.g. 1759178010641129 (beta API); use it to get or pin this version."
+        "Epoch version string, e.g. 1759178010641129, only under the beta header skills-2025-10-02, which "
+        "addresses versions by it."
     )
 
 
@@ -41,10 +45,10 @@ class Skill(BaseModel):
 
     id: str = Field(description="Skill id, e.g. skill_01...")
     type: str | None = optional('Always "skill".')
-    display_title: str | None = optional("Human title (beta API); not unique.")
-    display_name: str | None = optional("Human title (GA API); not unique.")
-    latest_version: str | None = optional("Epoch string of the newest version (beta API).")
-    latest_version_id: str | None = optional("Id of the newest version (GA API).")
+    display_title: str | None = optional("Human title (beta header only); not unique.")
+    display_name: str | None = optional("Human title; not unique.")
+    latest_version: str | None = optional("Epoch string of the newest version (beta header only).")
+    latest_version_id: str | None = optional("Id of the newest version: what 'latest' resolves to.")
     source: str | dict[str, str] | None = optional("custom or anthropic (an object in the GA API).")
     created_at: str | None = optional("ISO 8601 creation time.")
     updated_at: str | None = optional("ISO 8601 time of the last change.")
@@ -86,7 +90,10 @@ class PublishResult(BaseModel):
 
 class DeleteSkillResult(BaseModel):
     deleted: Deleted
-    deleted_versions: list[str] = Field(description="The versions deleted first, when delete_versions was set.")
+    deleted_versions: list[str] = Field(
+        description="The versions deleted first, when delete_versions was set: ids (epoch strings under the beta "
+        "header)."
+    )
 
 
 class FileEntry(BaseModel):
@@ -118,7 +125,8 @@ class ValidationReport(BaseModel):
 
 class DownloadResult(BaseModel):
     skill_id: str
-    version: str
+    version: str = Field(description="The version downloaded (`latest` resolved): its id, or epoch string under the "
+                         "beta header.")  # fmt: skip
     folder: str = Field(description="Where the files were written: destination/<name>.")
     files: list[FileEntry]
     total_bytes: int
