@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from anthropic.lib import files_from_dir
-from conftest import Emulator, McpSession, official_sdk, server_env, write_skill
+from conftest import Emulator, McpSession, Mode, official_sdk, server_env, write_skill
 
 from skills_mcp.emulator import Fault
 
@@ -111,9 +111,8 @@ def test_fault_on_create_version(name: str, api: Emulator, mcp: McpSession, work
 
 
 @pytest.mark.parametrize("kind", ["drop_after_body", "truncate"])
-def test_create_skill_that_landed_is_not_created_twice(
-    kind: str, api: Emulator, mcp: McpSession, workdir: Path
-) -> None:
+def test_create_skill_that_landed_is_not_created_twice(kind: str, api: Emulator, mode: Mode, workdir: Path) -> None:
+    mcp = mode.mcp
     folder = write_skill(workdir)
     api.state.faults.push(Fault(kind=kind, method="POST", path_prefix="/v1/skills"))  # type: ignore[arg-type]
 
@@ -180,9 +179,10 @@ def test_a_slow_api_never_holds_a_call_past_its_budget(api: Emulator, emulator: 
     ("fault", "ok"), [({"kind": "drop_after_body"}, True), ({"status": 500}, False)], ids=["landed", "did not land"]
 )
 def test_a_lost_answer_after_an_earlier_publish_is_checked_against_that_publish(
-    fault: dict[str, Any], ok: bool, api: Emulator, mcp: McpSession, workdir: Path
+    fault: dict[str, Any], ok: bool, api: Emulator, mode: Mode, workdir: Path
 ) -> None:
-    """The second publish reads nothing first: its snapshot is the version this server made."""
+    """The second publish reads nothing first: its snapshot is the version this server made (in either mode)."""
+    mcp = mode.mcp
     folder = write_skill(workdir)
     skill_id = make_skill(api, folder)
     first = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(folder)})
