@@ -35,6 +35,6 @@ def test_sdk_writes_skills_mcp_reads_and_both_survive_a_restart(tmp_path: Path) 
         second.terminate()
         second.communicate(timeout=30)
 
-    assert before["data"][0]["version"] == version.version and len(before["data"]) == 2
+    assert before["data"][0]["id"] == version.id and len(before["data"]) == 2  # the CLI speaks GA by default
     assert [s["id"] for s in listed["data"]] == [skill.id]
     assert after == before  # same versions, same order, same fields
