@@ -165,7 +165,7 @@ async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel,
     path, allowed = _here(args.path)
     result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
-    return result, _published(done, result)
+    return result, _published(api, done, result)
 
 
 async def _create(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
@@ -173,15 +173,16 @@ async def _create(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, 
     result = await publisher.create_skill(
         api, allowed, path, args.display_title, _reporter(), allow_duplicate=args.allow_duplicate
     )
-    return result, _published("Created skill", result)
+    return result, _published(api, "Created skill", result)
 
 
-def _published(done: str, result: PublishResult) -> str:
+def _published(api: SkillsAPI, done: str, result: PublishResult) -> str:
+    """Versions named as this mode addresses them: by id, or by epoch string under the beta header."""
     version = result.version
     if version is None:
-        ref = result.skill.latest_version or result.skill.latest_version_id or "unknown"
+        ref = api.settings.wire.latest(result.skill.model_dump()) or "unknown"
         return f"{done} {result.skill.id}; its new version ({ref}) could not be read back."
-    return f"{done} {result.skill.id}: {version.name} version {version.version or version.id}."
+    return f"{done} {result.skill.id}: {version.name} version {api.version_ref(version.model_dump())}."
 
 
 async def _validate(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:

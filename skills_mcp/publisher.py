@@ -19,7 +19,6 @@ from .limits import MAX_UPLOAD_BYTES
 from .models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
 from .packaging import Package
 from .problems import Problem
-from .reconcile import latest_version
 from .reporting import Reporter
 from .validation import SkillCheck, check_folder, check_skill_id
 
@@ -225,7 +224,7 @@ async def _read_back(api: SkillsAPI, created: dict[str, Any], warnings: list[str
     """The created skill with its first version. The create has landed, so a failed read is a warning, never
     an error: an agent told "error" would create the skill again."""
     warnings = list(warnings or [])
-    ref = latest_version(created)  # the version this create made, even if others were added since
+    ref = api.settings.wire.latest(created)  # the version this create made, even if others were added since
     version: SkillVersion | None = None
     try:
         version = SkillVersion.model_validate(await api.get_skill_version(created["id"], ref or "latest"))

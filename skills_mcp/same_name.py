@@ -14,9 +14,9 @@ from typing import Any
 
 import anyio
 
-from .api_client import SkillsAPI, version_ref
+from .api_client import SkillsAPI
 from .errors import APIError, SkillsMcpError
-from .reconcile import latest_version
+from .wire import Wire
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
 # have not settled yet; a writer settles within its own call, whose budget is 50 s by default.
@@ -28,8 +28,8 @@ SETTLE_MAX = 15.0
 async def remove(api: SkillsAPI, skill: dict[str, Any]) -> str | None:
     """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
     try:
-        ref = latest_version(skill)
-        for version in [ref] if ref else [version_ref(v) for v in await api.all_skill_versions(skill["id"])]:
+        ref = api.settings.wire.latest(skill)
+        for version in [ref] if ref else [api.version_ref(v) for v in await api.all_skill_versions(skill["id"])]:
             await api.delete_skill_version(skill["id"], version)
         await api.delete_skill(skill["id"])
     except SkillsMcpError as exc:
@@ -55,7 +55,7 @@ async def settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -
 async def still_named(api: SkillsAPI, skill_id: str) -> bool:
     """A skill without versions carries no name any more; a deleted one is a 404."""
     try:
-        return latest_version(await api.get_skill(skill_id)) is not None
+        return api.settings.wire.latest(await api.get_skill(skill_id)) is not None
     except APIError as exc:
         if exc.status == 404:
             return False
@@ -92,7 +92,7 @@ def _listed(skills: list[dict[str, Any]]) -> str:
         lines.append(
             f"- {skill['id']}: " + (f"title '{title}'" if title else "no title")
             + f", created {skill.get('created_at') or 'at an unknown time'}"
-            + f", newest version {latest_version(skill) or 'unknown'}"
+            + f", newest version {Wire().latest(skill) or 'unknown'}"  # either shape: no mode needed to show it
         )  # fmt: skip
     return "\n".join(lines)
 

@@ -36,7 +36,7 @@ def test_a_failed_read_after_the_create_still_returns_the_skill(
     made = result.structured_content
     assert made is not None and made["action"] == "created_skill"
     [skill] = api.state.store.skills.values()
-    assert made["skill"]["id"] == skill.id and made["skill"]["latest_version"] == skill.versions[0].version
+    assert made["skill"]["id"] == skill.id and made["skill"]["latest_version_id"] == skill.versions[0].id
     assert "version" not in made  # not read, so not shown
     assert any("could not be read" in w and "get_skill_version" in w for w in made["warnings"])
     summary = result.content[0].text  # type: ignore[union-attr]
@@ -82,7 +82,7 @@ def test_cli_create_and_the_choice_between_skills_of_one_name(api: Emulator, tmp
 
     assert made.returncode == 0, made.stderr
     first = json.loads(made.stdout)
-    assert first["action"] == "created_skill" and first["skill"]["display_title"] == "PDF tools"
+    assert first["action"] == "created_skill" and first["skill"]["display_name"] == "PDF tools"
     assert again.returncode == 1 and first["skill"]["id"] in again.stderr and "--allow-duplicate" in again.stderr
     assert duplicate.returncode == 0, duplicate.stderr
     assert duplicate.stdout.startswith("Created skill ")

@@ -73,7 +73,7 @@ def test_six_processes_publishing_one_new_folder_at_once_leave_one_skill(tmp_pat
         survivor = left[0]
         assert {r["skill"]["id"] for r in results} == {survivor.id}  # every writer reports the winner
         # Each writer's version is on the survivor, and nothing else is.
-        assert sorted(r["version"]["version"] for r in results) == sorted(v.version for v in survivor.versions)
+        assert sorted(r["version"]["id"] for r in results) == sorted(v.id for v in survivor.versions)
         assert len(survivor.versions) == WRITERS
 
 
@@ -136,7 +136,7 @@ def test_several_skills_made_on_purpose_are_refused_with_each_listed(
     assert "Nothing was uploaded: 2 skills are named 'pdf-tools'" in message
     for skill, title in ((first, "PDF tools"), (second, "PDF tools (team B)")):
         assert skill.id in message and f"'{title}'" in message
-        assert skill.created_at in message and f"newest version {skill.versions[-1].version}" in message
+        assert skill.created_at in message and f"newest version {skill.versions[-1].id}" in message
     assert message.index(first.id) < message.index(second.id)  # oldest first
     assert "skill_id" in message and "--skill-id" in message
     assert api.upload_count() == uploads
