@@ -164,7 +164,7 @@ class SkillsAPI:
         return self.settings.wire.ref(version)
 
     async def create_skill(
-        self, package: Package, *, display_title: str | None = None, reporter: Reporter = QUIET
+        self, package: Package, *, display_name: str | None = None, reporter: Reporter = QUIET
     ) -> dict[str, Any]:
         """The title goes as the form field the mode names: `display_name`, or `display_title` under the beta."""
 
@@ -174,7 +174,7 @@ class SkillsAPI:
         async def landed(newest: set[str]) -> dict[str, Any] | None:
             return await reconcile.landed_skill(self, package, newest)
 
-        data = {self.settings.wire.title_field: display_title} if display_title else {}
+        data = {self.settings.wire.title_field: display_name} if display_name else {}
         return await self._upload("/v1/skills", package, data, reporter, reconcile.Snapshot(read), landed)
 
     async def get_skill(self, skill_id: str) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def add_subcommands(
     p = sub("create", "Create a new skill from a folder; refused if a skill has its name, unless --allow-duplicate.",
             _create)  # fmt: skip
     p.add_argument("path", help=_PATH_HELP)
-    p.add_argument("--display-title", metavar="T", help="a human title (one line; not unique)")
+    p.add_argument("--display-name", metavar="T", help="a human title (one line; not unique)")
     p.add_argument("--allow-duplicate", action="store_true", help="create it even if a skill with this name exists")
 
     p = sub("validate", "Check a skill folder and list what would be uploaded; never contacts the API.", _validate)
@@ -171,7 +171,7 @@ async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel,
 async def _create(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     path, allowed = _here(args.path)
     result = await publisher.create_skill(
-        api, allowed, path, args.display_title, _reporter(), allow_duplicate=args.allow_duplicate
+        api, allowed, path, args.display_name, _reporter(), allow_duplicate=args.allow_duplicate
     )
     return result, _published(api, "Created skill", result)
 

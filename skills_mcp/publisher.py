@@ -59,23 +59,23 @@ async def create_skill(
     api: SkillsAPI,
     allowed: Sequence[Path],
     path: str,
-    display_title: str | None = None,
+    display_name: str | None = None,
     reporter: Reporter | None = None,
     *,
     allow_duplicate: bool = False,
 ) -> PublishResult:
     """A new skill; refused when one has the name already, unless `allow_duplicate` (then it is on purpose)."""
     reporter = reporter or Reporter()
-    problems = _check_title(display_title)
+    problems = _check_title(display_name)
     package = await _package(path, allowed, problems, reporter)
     name = package.folder_name
     if allow_duplicate:
-        return await _read_back(api, await api.create_skill(package, display_title=display_title, reporter=reporter))
+        return await _read_back(api, await api.create_skill(package, display_name=display_name, reporter=reporter))
     async with _name_locks.setdefault(name, anyio.Lock()):
         existing = await find_skills_named(api, name)
         if existing:
             raise SkillsMcpError(same_name.already_named(name, existing))
-        created = await api.create_skill(package, display_title=display_title, reporter=reporter)
+        created = await api.create_skill(package, display_name=display_name, reporter=reporter)
         winner, warnings = await _race_winner(api, name, created)
         if winner is None:
             return await _read_back(api, created, warnings)
@@ -254,13 +254,13 @@ async def _package(path: str, allowed: Sequence[Path], earlier: list[Problem], r
     return Package(check.folder_name, check.scan.files, check.scan.archive)
 
 
-def _check_title(display_title: str | None) -> list[Problem]:
-    if display_title is None:
+def _check_title(display_name: str | None) -> list[Problem]:
+    if display_name is None:
         return []
-    if not display_title.strip() or len(display_title) > 255 or not display_title.isprintable():
+    if not display_name.strip() or len(display_name) > 255 or not display_name.isprintable():
         return [
             Problem(
-                "display_title",
+                "display_name",
                 "must be one line of 1 to 255 printable characters.",
                 "shorten it, or leave it out to use the SKILL.md name.",
             )

@@ -232,8 +232,12 @@ async def create_skill(
     path: SkillPath,
     roots: Roots,
     ctx: State,
-    display_title: Annotated[
-        str | None, Field(description="Optional human title (one line, at most 255 characters; not unique).")
+    display_name: Annotated[
+        str | None,
+        Field(
+            description="Optional human title, the skill's display_name (one line, at most 255 characters; not "
+            "unique). Omit it and the API uses the SKILL.md name."
+        ),
     ] = None,
     allow_duplicate: Annotated[
         bool,
@@ -252,7 +256,7 @@ async def create_skill(
     """
     with _tool_call(ctx):
         result = await publisher.create_skill(
-            _api(ctx), _allowed(ctx, roots), path, display_title, _reporter(ctx), allow_duplicate=allow_duplicate
+            _api(ctx), _allowed(ctx, roots), path, display_name, _reporter(ctx), allow_duplicate=allow_duplicate
         )
     return _result(ctx, result, _published(ctx, "Created skill", result))
 

@@ -83,7 +83,7 @@ def publish_id(skill_id: str) -> Build:
 
 
 def titled(title: str) -> Build:
-    return lambda w: {"path": str(write_skill(w)), "display_title": title}
+    return lambda w: {"path": str(write_skill(w)), "display_name": title}
 
 
 def skill(skill_id: str) -> Build:
@@ -143,20 +143,20 @@ CASES: dict[str, tuple[str, Build, list[str]]] = {
     "publish skill_id dot": ("publish_skill", publish_id("."), ["'.' is not an id"]),
     "publish skill_id whitespace": ("publish_skill", publish_id(" "), [WHITESPACE]),
     "publish skill_id control": ("publish_skill", publish_id("skill_1\x1b"), [WHITESPACE]),
-    # create_skill: the folder and display_title
+    # create_skill: the folder and display_name
     "create outside allowed": ("create_skill", publish(lambda w: "/etc"), ["path: /etc " + OUTSIDE]),
     "create missing folder": ("create_skill", publish(missing), ["does not exist"]),
     "create no SKILL.md": ("create_skill", publish(no_skill_md), ["SKILL.md: is missing"]),
-    "create title empty": ("create_skill", titled(""), ["display_title: must be one line of 1 to 255 printable"]),
-    "create title blank": ("create_skill", titled("   "), ["display_title: must be one line"]),
-    "create title 256 chars": ("create_skill", titled("t" * 256), ["display_title: must be one line"]),
-    "create title newline": ("create_skill", titled("PDF\ntools"), ["display_title: must be one line"]),
-    "create title carriage return": ("create_skill", titled("PDF\rtools"), ["display_title: must be one line"]),
+    "create title empty": ("create_skill", titled(""), ["display_name: must be one line of 1 to 255 printable"]),
+    "create title blank": ("create_skill", titled("   "), ["display_name: must be one line"]),
+    "create title 256 chars": ("create_skill", titled("t" * 256), ["display_name: must be one line"]),
+    "create title newline": ("create_skill", titled("PDF\ntools"), ["display_name: must be one line"]),
+    "create title carriage return": ("create_skill", titled("PDF\rtools"), ["display_name: must be one line"]),
     "create title with a tab": ("create_skill", titled("PDF\ttools"), ["printable characters"]),
     "create title and folder both bad": (
         "create_skill",
-        lambda w: {"path": str(no_skill_md(w)), "display_title": ""},
-        ["(2 problems)", "display_title:", "SKILL.md: is missing"],
+        lambda w: {"path": str(no_skill_md(w)), "display_name": ""},
+        ["(2 problems)", "display_name:", "SKILL.md: is missing"],
     ),
     # skill ids for the read and delete tools
     "get_skill empty": ("get_skill", skill(""), ["skill_id: is empty"]),

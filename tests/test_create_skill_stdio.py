@@ -50,7 +50,7 @@ def test_create_refuses_a_name_that_exists_unless_asked(api: Emulator, mcp: McpS
     assert first.is_error is False, text(first)
     first_id = first.structured_content["skill"]["id"]  # type: ignore[index]
 
-    refused = mcp.call("create_skill", {"path": str(folder), "display_title": "PDF tools again"})
+    refused = mcp.call("create_skill", {"path": str(folder), "display_name": "PDF tools again"})
 
     assert refused.is_error is True
     message = text(refused)
@@ -58,7 +58,7 @@ def test_create_refuses_a_name_that_exists_unless_asked(api: Emulator, mcp: McpS
     assert "publish_skill" in message and "allow_duplicate" in message
     assert api.upload_count() == 1 and len(api.state.store.skills) == 1
 
-    again = {"path": str(folder), "display_title": "PDF tools again", "allow_duplicate": True}
+    again = {"path": str(folder), "display_name": "PDF tools again", "allow_duplicate": True}
     second = mcp.call("create_skill", again)
 
     assert second.is_error is False, text(second)
@@ -75,9 +75,9 @@ def test_cli_create_and_the_choice_between_skills_of_one_name(api: Emulator, tmp
     folder = str(write_skill(tmp_path))
     env = {"ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": API_KEY}
 
-    made = cli("create", folder, "--display-title", "PDF tools", "--json", env=env)
+    made = cli("create", folder, "--display-name", "PDF tools", "--json", env=env)
     again = cli("create", folder, env=env)
-    duplicate = cli("create", folder, "--allow-duplicate", "--display-title", "PDF tools 2", env=env)
+    duplicate = cli("create", folder, "--allow-duplicate", "--display-name", "PDF tools 2", env=env)
     publish = cli("publish", folder, "--timeout", "12", env=env)  # waits a quarter of it for a race to settle
 
     assert made.returncode == 0, made.stderr

@@ -54,7 +54,7 @@ def test_every_tool_is_listed_with_an_output_schema_and_annotations(mcp: McpSess
 def test_create_skill_then_get_it(api: Emulator, mode: Mode, workdir: Path) -> None:
     mcp = mode.mcp
     folder = write_skill(workdir)
-    made = ok(mcp.call("create_skill", {"path": str(folder), "display_title": "PDF tools"}))
+    made = ok(mcp.call("create_skill", {"path": str(folder), "display_name": "PDF tools"}))
     assert made["action"] == "created_skill"
     assert made["skill"][mode.title_field] == "PDF tools"
     assert api.state.uploads()[0].fields == [(mode.title_field, "PDF tools")]  # the form field the mode names
