@@ -25,11 +25,11 @@ from .models import Deleted, PublishResult, Skill, SkillPage, SkillVersion, Skil
 from .reporting import Reporter
 
 if TYPE_CHECKING:
-    from . import api_client, lifecycle, publisher, validation
+    from . import api_client, lifecycle, publisher
     from .api_client import SkillsAPI
 else:  # this module is imported to build the parser, also when only the server is started
-    api_client, lifecycle, publisher, validation = map(
-        lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher", "skills_mcp.validation"]
+    api_client, lifecycle, publisher = map(
+        lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher"]
     )
 
 EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 3, 4, 5, 6
@@ -132,14 +132,6 @@ def _exit_code(exc: SkillsMcpError) -> int:
     return EXIT_REFUSED
 
 
-def _require(api: SkillsAPI, skill_id: str, version: str | None = None) -> None:
-    """Ids safe in a path, and a version of the form this mode addresses versions by; nothing is sent otherwise."""
-    problems = validation.check_skill_id(skill_id)
-    if version is not None:
-        problems += validation.check_version(version) or api.settings.wire.version_problems(version)
-    validation.refuse(problems)
-
-
 def _here(path: str) -> tuple[str, list[Path]]:
     """On the command line the user's own paths are fine: relative to the working folder, anywhere."""
     absolute = Path(path).expanduser().absolute()
@@ -205,7 +197,7 @@ async def _list(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, st
 
 
 async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    _require(api, args.skill_id)
+    lifecycle.require_ids(api, args.skill_id)
     listing = await api.list_skill_versions(args.skill_id, limit=args.limit, page=args.page)
     page = SkillVersionPage.model_validate(listing)
     lines = [f"{api.version_ref(v.model_dump())}  {v.name}  {v.created_at}" for v in page.data]
@@ -214,7 +206,7 @@ async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 
 async def _get(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    _require(api, args.skill_id, args.version)
+    lifecycle.require_ids(api, args.skill_id, args.version)
     if args.version is None:
         skill = Skill.model_validate(await api.get_skill(args.skill_id))
         return skill, skill.model_dump_json(exclude_none=True, indent=2)
@@ -232,7 +224,7 @@ async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     if args.version is not None:
-        _require(api, args.skill_id, args.version)
+        lifecycle.require_ids(api, args.skill_id, args.version)
         deleted = Deleted.model_validate(await api.delete_skill_version(args.skill_id, args.version))
         return deleted, f"Deleted version {deleted.id} of skill {args.skill_id}."
     result = await lifecycle.delete_skill(api, args.skill_id, delete_versions=args.all_versions)

@@ -111,8 +111,8 @@ def checked_base_url(url: str) -> str:
         raise ConfigError(f"{where}={shown} has {scheme}; it must start with https:// (or http://). {fix}")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise ConfigError(
-            f"{where} holds a user name or password ({shown} with credentials, not shown). skills-mcp sends the key "
-            "from ANTHROPIC_API_KEY as a Bearer token; credentials in the URL would replace it. Remove them."
+            f"{where} holds a user name or password (without them: {shown}). skills-mcp sends the key from "
+            "ANTHROPIC_API_KEY as a Bearer token, and credentials in the URL would replace it. Remove them."
         )
     if not host:
         raise ConfigError(f"{where}={shown} has no host. {fix}")
@@ -126,7 +126,7 @@ def _reason(exc: ValueError) -> str:
 
 
 def _header_value(where: str, raw: str) -> str | None:
-    """A header value from an option or the environment: empty means unset; anything else is one clean token."""
+    """A header value from an option or the environment: empty means unset; anything else must be sendable."""
     value = raw.strip()
     if not value:
         return None

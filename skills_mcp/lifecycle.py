@@ -21,6 +21,16 @@ from .validation import check_skill_id, check_version, refuse
 MAX_ARCHIVE_BYTES = 4 * MAX_UPLOAD_BYTES
 
 
+def version_problems(api: SkillsAPI, version: str) -> list[Problem]:
+    """Safe in a path, and of the form this client's mode addresses versions by (an id, or an epoch string)."""
+    return check_version(version) or api.settings.wire.version_problems(version)
+
+
+def require_ids(api: SkillsAPI, skill_id: str, version: str | None = None) -> None:
+    """Refuse, before any request, ids that cannot be sent or a version of the other mode's form."""
+    refuse(check_skill_id(skill_id) + (version_problems(api, version) if version is not None else []))
+
+
 async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool = False) -> DeleteSkillResult:
     refuse(check_skill_id(skill_id), "Nothing was deleted")
     if delete_versions:
@@ -57,9 +67,7 @@ async def download(
 ) -> DownloadResult:
     """Fetch a version's zip and unpack it into destination/<name>, refusing anything unsafe."""
     folder, problems = resolve_allowed(destination, allowed, where="destination")
-    problems = (
-        check_skill_id(skill_id) + (check_version(version) or api.settings.wire.version_problems(version)) + problems
-    )
+    problems = check_skill_id(skill_id) + version_problems(api, version) + problems
     if folder is not None and not _is_dir(folder):
         problems.append(
             Problem("destination", f"{folder} is not an existing folder.", "pass a folder that exists, or create it.")

@@ -42,10 +42,10 @@ from .reporting import Reporter
 from .wire import SKILLS_BETA, Wire
 
 if TYPE_CHECKING:
-    from . import api_client, lifecycle, publisher, validation
+    from . import api_client, lifecycle, publisher
 else:  # the publish path loads on the first call, not at every start-up
-    api_client, lifecycle, publisher, validation = map(
-        lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher", "skills_mcp.validation"]
+    api_client, lifecycle, publisher = map(
+        lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher"]
     )
 
 log = logging.getLogger(__name__)
@@ -157,14 +157,6 @@ def _labelled(ctx: State, text: str) -> str:
 
 def _wire(ctx: State) -> Wire:
     return ctx.request_context.lifespan_context.settings.wire
-
-
-def _require(ctx: State, skill_id: str, version: str | None = None) -> None:
-    """Ids safe in a path, and a version of the form this mode addresses versions by: refused before any request."""
-    problems = validation.check_skill_id(skill_id)
-    if version is not None:
-        problems += validation.check_version(version) or _wire(ctx).version_problems(version)
-    validation.refuse(problems)
 
 
 def _reporter(ctx: State) -> Reporter:
@@ -327,7 +319,7 @@ async def list_skill_versions(
 ) -> Annotated[CallToolResult, SkillVersionPage]:
     """List a skill's versions, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        _require(ctx, skill_id)
+        lifecycle.require_ids(_api(ctx), skill_id)
         listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
     versions = SkillVersionPage.model_validate(listing)
     return _result(
@@ -338,7 +330,7 @@ async def list_skill_versions(
 async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, Skill]:
     """Get one skill: its title, source, and newest version."""
     with _tool_call(ctx):
-        _require(ctx, skill_id)
+        lifecycle.require_ids(_api(ctx), skill_id)
         found = await _api(ctx).get_skill(skill_id)
     skill, latest = Skill.model_validate(found), _wire(ctx).latest(found) or "none"
     title = skill.display_title or skill.display_name or "untitled"
@@ -352,7 +344,7 @@ async def get_skill_version(
 ) -> Annotated[CallToolResult, SkillVersion]:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
     with _tool_call(ctx):
-        _require(ctx, skill_id, version)
+        lifecycle.require_ids(_api(ctx), skill_id, version)
         found = SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
     summary = f"{_describe(ctx, found)} of skill {found.skill_id or skill_id}, made {found.created_at}."
     return _result(ctx, found, summary)
@@ -388,7 +380,7 @@ async def download_skill_version(
 async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Annotated[CallToolResult, Deleted]:
     """Delete one version of a skill. This cannot be undone."""
     with _tool_call(ctx):
-        _require(ctx, skill_id, version)
+        lifecycle.require_ids(_api(ctx), skill_id, version)
         deleted = Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
     return _result(ctx, deleted, f"Deleted version {deleted.id} of skill {skill_id}.")
 
