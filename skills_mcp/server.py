@@ -39,7 +39,7 @@ from .models import (
     ValidationReport,
 )
 from .reporting import Reporter
-from .wire import SKILLS_BETA, Wire
+from .wire import Wire
 
 if TYPE_CHECKING:
     from . import api_client, lifecycle, publisher
@@ -431,7 +431,7 @@ def _in_mode(tool: Callable[..., Any], wire: Wire) -> Callable[..., Any]:
     def described_as(p: inspect.Parameter) -> inspect.Parameter:
         if p.name != "version":
             return p
-        text = _version_text(wire, latest=p.annotation == VersionOrLatest)
+        text = wire.argument_text(latest=p.annotation == VersionOrLatest)
         return p.replace(annotation=Annotated[str, Field(description=text)])
 
     @functools.wraps(tool)
@@ -441,25 +441,8 @@ def _in_mode(tool: Callable[..., Any], wire: Wire) -> Callable[..., Any]:
     described.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[described_as(p) for p in signature.parameters.values()]
     )
-    described.__doc__ = f"{inspect.cleandoc(tool.__doc__ or '')}\n\n{_versions_note(wire)}"
+    described.__doc__ = f"{inspect.cleandoc(tool.__doc__ or '')}\n\n{wire.note}"
     return described
-
-
-def _version_text(wire: Wire, *, latest: bool) -> str:
-    newest = " Or 'latest' for the newest." if latest else ""
-    if wire.epoch:
-        return (f"The version's epoch `version` string (e.g. 1759178010641129), as list_skill_versions or a publish "
-                f"returned it.{newest} This server sends anthropic-beta: {SKILLS_BETA}, so version ids "
-                "(skillver_...) are refused.")  # fmt: skip
-    return (f"The version id (`id`, e.g. skillver_01...), as list_skill_versions or a publish returned it.{newest} "
-            "Epoch strings (1759178010641129) are the beta API's and are refused.")  # fmt: skip
-
-
-def _versions_note(wire: Wire) -> str:
-    if wire.epoch:
-        return (f"This server sends anthropic-beta: {SKILLS_BETA}: versions are addressed by their epoch `version` "
-                "string (e.g. 1759178010641129), not by id.")  # fmt: skip
-    return "Versions are addressed by their id (`id`, e.g. skillver_01...), not by epoch strings."
 
 
 _WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)

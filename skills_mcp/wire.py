@@ -57,6 +57,24 @@ class Wire:
             return f"epoch version string (the `version` field, e.g. {EXAMPLE_EPOCH})"
         return f"version id (the `id` field, e.g. {ID_PREFIX}01...)"
 
+    @property
+    def note(self) -> str:
+        """The sentence each tool that speaks of versions ends its description with."""
+        if self.epoch:
+            return (f"This server sends anthropic-beta: {SKILLS_BETA}: versions are addressed by their epoch "
+                    f"`version` string (e.g. {EXAMPLE_EPOCH}), not by id.")  # fmt: skip
+        return f"Versions are addressed by their id (`id`, e.g. {ID_PREFIX}01...), not by epoch strings."
+
+    def argument_text(self, *, latest: bool) -> str:
+        """The description of a tool's `version` argument; `latest`: the tool also takes 'latest'."""
+        newest = " Or 'latest' for the newest." if latest else ""
+        if self.epoch:
+            return (f"The version's epoch `version` string (e.g. {EXAMPLE_EPOCH}), as list_skill_versions or a "
+                    f"publish returned it.{newest} This server sends anthropic-beta: {SKILLS_BETA}, so version ids "
+                    f"({ID_PREFIX}...) are refused.")  # fmt: skip
+        return (f"The version id (`id`, e.g. {ID_PREFIX}01...), as list_skill_versions or a publish returned it."
+                f"{newest} Epoch strings ({EXAMPLE_EPOCH}) are the beta API's and are refused.")  # fmt: skip
+
     def ref(self, version: dict[str, Any]) -> str:
         """How to address `version` in a path: its epoch `version` under the beta header, else its `id`."""
         if self.epoch and version.get("version"):
