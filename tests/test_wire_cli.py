@@ -20,6 +20,7 @@ def test_versions_are_listed_and_taken_in_the_form_of_the_mode(api: Emulator, tm
 
     ga = cli("versions", skill_id, env=env)
     beta = cli("--beta", SKILLS_BETA, "versions", skill_id, env=env)
+    back_to_ga = cli("versions", skill_id, "--beta", "", env={**env, "SKILLS_MCP_BETA": SKILLS_BETA})  # option wins
     by_id = cli("get", skill_id, version["id"], "--json", env=env)
     by_epoch = cli("get", skill_id, epoch, "--json", "--beta", SKILLS_BETA, env=env)
     api.state.requests.clear()
@@ -29,6 +30,7 @@ def test_versions_are_listed_and_taken_in_the_form_of_the_mode(api: Emulator, tm
     assert "version" not in version and version["id"].startswith("skillver_")  # GA by default
     assert ga.stdout.startswith(f"{version['id']}  pdf-tools") and epoch not in ga.stdout
     assert beta.stdout.startswith(f"{epoch}  pdf-tools")
+    assert back_to_ga.stdout == ga.stdout
     assert json.loads(by_id.stdout)["id"] == version["id"]
     assert json.loads(by_epoch.stdout)["version"] == epoch
     assert epoch_in_ga.returncode == 1 and f"version: '{epoch}' is an epoch version string" in epoch_in_ga.stderr
