@@ -79,6 +79,7 @@ def test_a_workspace_id_goes_on_every_request_retries_and_checks_included(
         assert listed.is_error is False, text(listed)
     finally:
         session.close()
+    assert api.state.wait_idle()  # every record complete, the dropped create's included
     requests = api.state.requests
     assert [r for r in requests if r.path.endswith("/content")], "the check downloaded the candidate"
     assert [r.status for r in requests if r.path == f"/v1/skills/{skill_id}"] == [503, 200]  # the retry
