@@ -104,19 +104,25 @@ def ga(url: str) -> Iterator[httpx2.Client]:
 
 
 def test_beta_shapes(beta: httpx2.Client) -> None:
+    """The beta-era fields (reference §4.3) beside the GA ones the SDK's beta types declare; `source` is the
+    object those types declare, not §4.3's plain string (docs/emulator.md)."""
     skill = ok(upload(beta, "/v1/skills", skill_files(), display_title="My Skill"))
     assert set(skill) == {
         "id",
         "type",
         "display_title",
         "latest_version",
+        "display_name",
+        "latest_version_id",
         "source",
         "created_at",
         "updated_at",
     }
     assert ID_RE.fullmatch(skill["id"]) and skill["id"].startswith("skill_")
-    assert (skill["type"], skill["display_title"], skill["source"]) == ("skill", "My Skill", "custom")
+    assert (skill["type"], skill["display_title"], skill["display_name"]) == ("skill", "My Skill", "My Skill")
+    assert skill["source"] == {"type": "custom"}
     assert EPOCH_RE.fullmatch(skill["latest_version"])
+    assert skill["latest_version_id"].startswith("skillver_")
     assert TIME_RE.fullmatch(skill["created_at"]) and TIME_RE.fullmatch(skill["updated_at"])
 
     version = ok(upload(beta, f"/v1/skills/{skill['id']}/versions", skill_files()))
@@ -140,8 +146,10 @@ def test_beta_shapes(beta: httpx2.Client) -> None:
     assert int(version["version"]) > int(skill["latest_version"])
     assert ok(beta.get(f"/v1/skills/{skill['id']}"))["latest_version"] == version["version"]
 
+    assert ok(beta.get(f"/v1/skills/{skill['id']}"))["latest_version_id"] == version["id"]
+
     untitled = ok(upload(beta, "/v1/skills", skill_files()))
-    assert untitled["display_title"] is None
+    assert (untitled["display_title"], untitled["display_name"]) == (None, "my-skill")
 
 
 def test_ga_shapes(ga: httpx2.Client) -> None:

@@ -61,8 +61,7 @@ def epoch(version: object) -> str:
 
 
 def dump(model: anthropic.BaseModel) -> dict[str, Any]:
-    # warnings off: the beta API's `source` is a plain string, where SDK 2.10's beta model expects an object.
-    return model.model_dump(warnings=False)
+    return model.model_dump()
 
 
 def snapshot(client: anthropic.Anthropic) -> dict[str, Any]:

@@ -457,20 +457,19 @@ DAMAGED = "damaged"  # a damaged skill's latest version: not null, so a client l
 
 
 def skill_json(skill: SkillRecord, beta: bool) -> dict[str, Any]:
+    """The GA fields always; under the beta header the beta-era ones too (§4.3), because the SDK's beta type
+    (`BetaSkill`) declares the GA fields. `source` is the object both SDK types declare, not §4.3's plain
+    string, which the SDK cannot read (docs/emulator.md)."""
     latest = skill.latest
     damaged = DAMAGED if skill.damage is not None else None
+    head: dict[str, Any] = {}
     if beta:
-        head: dict[str, Any] = {
-            "display_title": skill.display_title,
-            "latest_version": latest.version if latest else damaged,
-            "source": skill.source,
-        }
-    else:
-        head = {
-            "display_name": skill.display_title or skill.name,
-            "latest_version_id": latest.id if latest else damaged,
-            "source": {"type": skill.source},
-        }
+        head = {"display_title": skill.display_title, "latest_version": latest.version if latest else damaged}
+    head |= {
+        "display_name": skill.display_title or skill.name,
+        "latest_version_id": latest.id if latest else damaged,
+        "source": {"type": skill.source},
+    }
     return {
         "id": skill.id,
         "type": "skill",
