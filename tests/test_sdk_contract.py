@@ -133,7 +133,8 @@ def test_beta_client_gets_every_declared_field(client: anthropic.Anthropic, serv
     assert [v.id for v in assert_page(page)] == [version.id, skill.latest_version_id]
     assert raw_page.http_response.json()["has_more"] is False
 
-    archive = zipfile.ZipFile(io.BytesIO(client.beta.skills.versions.download(epoch, skill_id=skill.id, betas=[BETA]).read()))
+    content = client.beta.skills.versions.download(epoch, skill_id=skill.id, betas=[BETA]).read()
+    archive = zipfile.ZipFile(io.BytesIO(content))
     assert {n: archive.read(n) for n in archive.namelist()} == dict(files_from_dir(folder))  # type: ignore[arg-type]
 
     deleted = declared_and_typed(versions.delete(epoch, skill_id=skill.id, betas=[BETA]))

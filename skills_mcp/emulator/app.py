@@ -32,6 +32,7 @@ from skills_mcp.limits import MAX_FILES, MAX_UPLOAD_BYTES
 from .faults import Fault, FaultQueue
 from .persist import DiskStore
 from .store import EmulatorError, SkillRecord, Store, VersionRecord, bad_request, new_id, too_large, zip_version
+from .zip_upload import expand, is_zip_upload
 
 BETA = "skills-2025-10-02"
 FILES_FIELD = "files[]"
@@ -506,7 +507,7 @@ def _limit(call: Call) -> int:
 def create_skill(call: Call) -> Response:
     names = ("display_title", "display_name") if call.beta else ("display_name", "display_title")
     title = next((call.fields[n] for n in names if call.fields.get(n)), None)
-    skill = call.state.store.create_skill(call.files, title, unique_title=call.beta)
+    skill = call.state.store.create_skill(expand(call.files), title, unique_title=call.beta)
     return JSONResponse(skill_json(skill, call.beta))
 
 
@@ -525,7 +526,11 @@ def delete_skill(call: Call) -> Response:
 
 
 def create_version(call: Call) -> Response:
-    version = call.state.store.create_version(call.params["skill_id"], call.files)
+    files = call.files
+    if is_zip_upload(files):
+        call.state.store.get_skill(call.params["skill_id"])  # a missing skill is a 404 first, as for files[] parts
+        files = expand(files)
+    version = call.state.store.create_version(call.params["skill_id"], files)
     return JSONResponse(version_json(version, call.beta))
 
 
