@@ -77,7 +77,9 @@ HOSTILE: dict[str, tuple[bytes, int, str]] = {
     "not a zip": (b"PK\x03\x04 but nothing more", 400, "not a zip archive"),
     "SKILL.md at the top": (make_zip([("SKILL.md", SKILL_MD)]), 400, "exactly in the top-level folder"),
     "a folder not named after the skill": (
-        make_zip([("other/SKILL.md", SKILL_MD)]), 400, "folder name 'other' must match the skill name 'zipped'"
+        make_zip([("other/SKILL.md", SKILL_MD)]),
+        400,
+        "folder name 'other' must match the skill name 'zipped'",
     ),
 }
 
