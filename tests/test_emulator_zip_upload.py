@@ -67,6 +67,12 @@ def symlink(name: str, target: bytes) -> tuple[zipfile.ZipInfo, bytes]:
     return info, target
 
 
+def stored(name: str, data: bytes) -> tuple[zipfile.ZipInfo, bytes]:
+    info = zipfile.ZipInfo(name)
+    info.compress_type = zipfile.ZIP_STORED  # its bytes sit in the archive as they are, to be damaged below
+    return info, data
+
+
 HOSTILE: dict[str, tuple[bytes, int, str]] = {
     "a '..' segment": (make_zip([*GOOD, ("zipped/../evil.py", b"x")]), 400, "'..' segment"),
     "an absolute path": (make_zip([*GOOD, ("/etc/zipped/x", b"x")]), 400, "absolute path"),
@@ -74,6 +80,11 @@ HOSTILE: dict[str, tuple[bytes, int, str]] = {
     "a backslash": (make_zip([*GOOD, ("zipped\\..\\evil.py", b"x")]), 400, "backslash"),
     "a second top folder": (make_zip([*GOOD, ("other/x.py", b"x")]), 400, "not inside the skill's folder"),
     "a bomb": (make_zip([*GOOD, ("zipped/zeros.bin", bytes(MAX_UPLOAD_BYTES))]), 413, "30 MB"),
+    "a damaged entry": (
+        make_zip([*GOOD, stored("zipped/x.txt", b"intact")]).replace(b"intact", b"broken"),
+        400,
+        "damaged",
+    ),
     "not a zip": (b"PK\x03\x04 but nothing more", 400, "not a zip archive"),
     "SKILL.md at the top": (make_zip([("SKILL.md", SKILL_MD)]), 400, "exactly in the top-level folder"),
     "a folder not named after the skill": (
