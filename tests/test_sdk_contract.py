@@ -175,3 +175,23 @@ def test_skill_delete_is_refused_while_versions_remain(client: anthropic.Anthrop
     client.skills.delete(skill.id)
     with pytest.raises(anthropic.NotFoundError):
         client.skills.retrieve(skill.id)
+
+
+def test_a_skill_uploaded_as_one_zip_answers_every_declared_field(
+    client: anthropic.Anthropic, served: tuple[str, Path]
+) -> None:
+    """anthropics/skills' CI uploads `files=[("skill.zip", f)]`; kept on disk too, its files come back as sent."""
+    folder = make_skill(served[1], "zip-contract")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files_from_dir(folder):
+            archive.writestr(str(name), data)  # type: ignore[arg-type]
+    skill = declared_and_typed(client.skills.with_raw_response.create(files=[("skill.zip", buffer.getvalue())]))
+    version = declared_and_typed(
+        client.skills.versions.with_raw_response.create(skill.id, files=[("skill.zip", buffer.getvalue())])
+    )
+    assert (skill.display_name, version.name) == ("zip-contract", "zip-contract")
+    epoch = (client.beta.skills.retrieve(skill.id, betas=[BETA]).model_extra or {})["latest_version"]
+    content = client.beta.skills.versions.download(epoch, skill_id=skill.id, betas=[BETA]).read()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert {n: archive.read(n) for n in archive.namelist()} == dict(files_from_dir(folder))  # type: ignore[arg-type]
