@@ -10,7 +10,6 @@ checks each entry's bytes against that CRC as they stream.
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 import weakref
@@ -23,6 +22,7 @@ from .errors import UploadAborted
 from .folder import FolderScan, SkillFile, Skipped
 from .ignore import SKILLIGNORE, IgnoreRules, too_big
 from .limits import MAX_FILES, MAX_SKILLIGNORE_BYTES, MAX_UPLOAD_BYTES
+from .packaging import PartReader
 from .paths import wire_name_problem
 from .problems import Problem, shown
 from .reopen import ChangedFile, Identity, Root
@@ -272,36 +272,19 @@ def _checked_read(member: IO[bytes], file: SkillFile, size: int) -> bytes:
         raise ChangedFile(f"{file.relpath} in the archive is not what was validated ({exc}).") from None
 
 
-class EntryReader:
-    """One archive entry as a file-like part for httpx2's encoder: the same contract as a folder file's reader."""
+class EntryReader(PartReader["ArchiveOpener"]):
+    """One archive entry as a multipart part: the same contract as a folder file's reader."""
 
-    __slots__ = ("_done", "_file", "_last", "_member", "_opener", "_sent")
+    __slots__ = ("_member",)
 
     def __init__(self, file: SkillFile, opener: ArchiveOpener, last: bool) -> None:
-        self._file = file
-        self._opener = opener
-        self._last = last
+        super().__init__(file, opener, last)
         self._member: IO[bytes] | None = None
-        self._sent = 0
-        self._done = False
 
-    def tell(self) -> int:
-        return self._sent
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        if whence == os.SEEK_END and offset == 0:
-            return self._file.size  # asked only to learn the length
-        if whence == os.SEEK_SET and offset == self._sent:
-            return offset
-        raise io.UnsupportedOperation("a skill file is read once, from the start")
-
-    def close(self) -> None:
+    def _release(self) -> None:
         if self._member is not None:
             self._member.close()
             self._member = None
-        self._done = True
-        if self._last:
-            self._opener.close()
 
     def read(self, size: int = -1) -> bytes:
         if self._done:

@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import anyio.to_thread
 import httpx2
@@ -128,22 +128,27 @@ def _content_type_of_extensions(extensions: str) -> str:
     return mimetypes.guess_type("f" + extensions)[0] or "application/octet-stream"
 
 
-class _FileReader:
-    """A file-like object httpx2's multipart encoder accepts without opening anything up front.
+class _Closable(Protocol):
+    def close(self) -> None: ...
 
-    It reports the validated size (so Content-Length is known without 2,000 open descriptors),
-    opens the file on the first read, closes it at the end, and refuses a file that was replaced or
-    whose size changed. It reads with `os.read` on a bare descriptor: a third of the cost of a
-    buffered file per file. The last reader of an upload closes the folders' descriptors too.
+
+OpenerT = TypeVar("OpenerT", bound=_Closable)
+
+
+class PartReader(Generic[OpenerT]):
+    """A file-like part httpx2's multipart encoder accepts without opening anything up front.
+
+    It reports the validated size (so Content-Length is known without 2,000 open descriptors), is
+    read once from the start, and closes what it opened at the end; the last reader of an upload
+    closes the opener (the folders' descriptors, or the archive) too. Subclasses open and read.
     """
 
-    __slots__ = ("_done", "_fd", "_file", "_last", "_opener", "_sent")
+    __slots__ = ("_done", "_file", "_last", "_opener", "_sent")
 
-    def __init__(self, file: SkillFile, opener: Opener, last: bool) -> None:
+    def __init__(self, file: SkillFile, opener: OpenerT, last: bool) -> None:
         self._file = file
         self._opener = opener
         self._last = last
-        self._fd: int | None = None
         self._sent = 0
         self._done = False
 
@@ -158,12 +163,30 @@ class _FileReader:
         raise io.UnsupportedOperation("a skill file is read once, from the start")
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self._release()
         self._done = True
         if self._last:
             self._opener.close()
+
+    def _release(self) -> None:
+        """Close what this part opened."""
+
+
+class _FileReader(PartReader[Opener]):
+    """A folder's file: opened on the first read where validation found it, refused if it was replaced or
+    its size changed. It reads with `os.read` on a bare descriptor: a third of the cost of a buffered
+    file per file."""
+
+    __slots__ = ("_fd",)
+
+    def __init__(self, file: SkillFile, opener: Opener, last: bool) -> None:
+        super().__init__(file, opener, last)
+        self._fd: int | None = None
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def read(self, size: int = -1) -> bytes:
         if self._done:
