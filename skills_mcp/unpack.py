@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
 from .errors import SkillsMcpError
+from .problems import has_control
 from .skill_md import name_format_problems
 
 MAX_ENTRIES = 10_000
@@ -146,7 +147,7 @@ def check_entries(
 def _entry_parts(info: zipfile.ZipInfo, name: str) -> tuple[str, ...]:
     """The entry's path below the top-level folder, or a refusal saying why it is unsafe."""
     raw = info.orig_filename  # zipfile cuts `filename` at a NUL; the original still has it
-    if any(_is_control(c) for c in raw):
+    if has_control(raw):
         raise UnsafeArchive("has a NUL or control character in its name", entry=raw)
     if "\\" in raw:
         raise UnsafeArchive("has a backslash in its name (a Windows path separator)", entry=raw)
@@ -251,10 +252,6 @@ def name_problem(name: str) -> str | None:
         return "is empty"
     problems = name_format_problems(name, "name")
     return "; ".join(p.message.rstrip(".") for p in problems) or None
-
-
-def _is_control(c: str) -> bool:
-    return unicodedata.category(c) == "Cc"
 
 
 def show(text: str | None) -> str:
