@@ -197,7 +197,7 @@ async def find_skills_named(api: SkillsAPI, name: str) -> list[dict[str, Any]]:
     limiter = anyio.CapacityLimiter(FIND_CONCURRENCY)
 
     async def check(skill: dict[str, Any]) -> None:
-        if not (skill.get("latest_version") or skill.get("latest_version_id")):
+        if api.settings.wire.latest(skill) is None:  # no version, so no name
             return
         async with limiter:
             try:

@@ -59,10 +59,6 @@ def refuse(problems: list[Problem], heading: str = "Nothing was sent") -> None:
         raise InvalidSkill(problems, heading=heading)
 
 
-def require_ids(skill_id: str, version: str | None = None) -> None:
-    refuse(check_skill_id(skill_id) + (check_version(version) if version is not None else []))
-
-
 def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
     """Validate a skill folder: location, SKILL.md and its frontmatter, contents and size."""
     root, problems = resolve_allowed(raw_path, allowed)
