@@ -45,9 +45,9 @@ def _publisher(name: str, url: str) -> Publish:
     from anthropic import Anthropic, AsyncAnthropic
     from anthropic.lib import async_files_from_dir, files_from_dir
 
-    from skills_mcp import publisher
-    from skills_mcp.api_client import SkillsAPI
+    from skills_mcp.api.client import SkillsAPI
     from skills_mcp.config import Settings
+    from skills_mcp.workflows import publish as publisher
 
     if name == "skills-mcp":
 

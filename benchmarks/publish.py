@@ -38,9 +38,9 @@ from benchmarks.harness import (
     table,
     verdict,
 )
-from skills_mcp import publisher
-from skills_mcp.api_client import SkillsAPI
+from skills_mcp.api.client import SkillsAPI
 from skills_mcp.config import Settings
+from skills_mcp.workflows import publish as publisher
 
 KEY = "benchmark-key"
 BETAS = ["skills-2025-10-02"]

@@ -19,7 +19,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 
 from benchmarks.harness import QUICK, interleave, machine, median, table, verdict
-from skills_mcp.validation import check_folder
+from skills_mcp.skill.validation import check_folder
 
 FILES = 500 if QUICK else 9_999  # with SKILL.md, 10,000: the most one upload may hold (limits.MAX_FILES)
 PER_FOLDER = 100

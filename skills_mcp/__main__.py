@@ -1,3 +1,3 @@
-from .cli import main
+from skills_mcp.cli.main import main
 
 main()

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import ConfigError
-from .retry import RetryPolicy
-from .wire import Wire
+from skills_mcp.api.retry import RetryPolicy
+from skills_mcp.api.wire import Wire
+from skills_mcp.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2026-10-21"  # what the official SDK 2.10 sends
@@ -164,7 +164,7 @@ def api_key() -> str:
 
 
 def _local_dir(explicit: str | None) -> Path:
-    from .local import data_dir
+    from skills_mcp.api.local import data_dir
 
     return data_dir(explicit)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .problems import Problem, render
+from skills_mcp.skill.problems import Problem, render
 
 
 class SkillsMcpError(Exception):

@@ -20,7 +20,7 @@ from test_cli import against, cli
 
 from skills_mcp.config import without_credentials
 from skills_mcp.emulator import Fault, serve_in_thread
-from skills_mcp.lifecycle import MAX_ARCHIVE_BYTES
+from skills_mcp.workflows.lifecycle import MAX_ARCHIVE_BYTES
 
 DEEP = b"[" * 200_000 + b"]" * 200_000  # valid JSON, nested past the parser's recursion limit
 

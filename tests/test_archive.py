@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from skill_factory import make_skill
 
 from skills_mcp.errors import UploadAborted
-from skills_mcp.folder import FolderScan
 from skills_mcp.limits import MAX_UPLOAD_BYTES
-from skills_mcp.packaging import Package
-from skills_mcp.validation import SkillCheck, check_folder
+from skills_mcp.skill.folder import FolderScan
+from skills_mcp.skill.packaging import Package
+from skills_mcp.skill.validation import SkillCheck, check_folder
 
 URL = "http://x/v1/skills/s/versions"
 FIXED = {"Content-Type": "multipart/form-data; boundary=one-boundary-for-both"}

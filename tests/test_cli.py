@@ -118,7 +118,7 @@ def test_python_dash_m_is_the_same_program() -> None:
 def test_the_fast_start_path_knows_every_subcommand() -> None:
     import argparse
 
-    from skills_mcp.cli import SUBCOMMANDS, build_parser
+    from skills_mcp.cli.main import SUBCOMMANDS, build_parser
 
     [subparsers] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
     assert set(subparsers.choices) == set(SUBCOMMANDS)
@@ -130,7 +130,7 @@ def test_the_job_runs_with_the_usual_garbage_collection(tmp_path: Path) -> None:
     folder = write_skill(tmp_path, files={f"assets/f{i:04d}.txt": f"{i}\n" for i in range(2_000)})
     code = textwrap.dedent("""
         import gc, json, sys
-        from skills_mcp.cli import main
+        from skills_mcp.cli.main import main
         usual, seen = gc.get_threshold()[0], []
         gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] == 0
                             and seen.append(gc.get_threshold()[0]))

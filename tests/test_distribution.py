@@ -32,7 +32,7 @@ def test_the_distribution_is_named_skills_publisher_mcp() -> None:
 
 def test_both_script_names_run_the_same_entry_point() -> None:
     scripts = PYPROJECT["project"]["scripts"]
-    assert scripts[NAME] == scripts["skills-mcp"] == "skills_mcp.cli:main"
+    assert scripts[NAME] == scripts["skills-mcp"] == "skills_mcp.cli.main:main"
 
 
 @pytest.mark.parametrize("script", [NAME, "skills-mcp"])

@@ -21,7 +21,7 @@ from mcp.types import CallToolResult
 from skill_factory import skill_md_text
 
 from skills_mcp.emulator import EmulatorState, Fault
-from skills_mcp.same_name import maybe_racing, oldest_first
+from skills_mcp.workflows.same_name import maybe_racing, oldest_first
 
 WRITERS = 6
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from skill_factory import make_skill
 
-from skills_mcp.folder import FolderScan, Skipped, scan_folder
+from skills_mcp.skill.folder import FolderScan, Skipped, scan_folder
 
 
 def relpaths(scan: FolderScan) -> list[str]:
@@ -136,7 +136,7 @@ def test_left_out_folders_are_never_listed(tmp_path: Path, monkeypatch: pytest.M
         listed.append(os.path.relpath(path, root))
         return real_scandir(path)
 
-    monkeypatch.setattr(os, "scandir", spy)  # the os module skills_mcp.folder uses
+    monkeypatch.setattr(os, "scandir", spy)  # the os module skills_mcp.skill.folder uses
     scan_folder(root)
     assert sorted(listed) == [".", "scripts"]
 

@@ -20,7 +20,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
 
-from skills_mcp.http_transport import OPT_OUT, security_settings
+from skills_mcp.server.streamable_http import OPT_OUT, security_settings
 
 INITIALIZE = {
     "jsonrpc": "2.0",

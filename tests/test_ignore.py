@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skills_mcp.ignore import IgnoreRules
 from skills_mcp.limits import MAX_SKILLIGNORE_BYTES
+from skills_mcp.skill.ignore import IgnoreRules
 
 VCS = "version-control data"
 CACHE = "Python cache"

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from python_multipart import MultipartParser
 from skill_factory import make_skill
 
-from skills_mcp import packaging, reopen
 from skills_mcp.errors import UploadAborted
-from skills_mcp.folder import SkillFile, scan_folder
-from skills_mcp.packaging import FIELD_NAME, Package, _FileReader
-from skills_mcp.reopen import Identity, Opener, Root
+from skills_mcp.skill import packaging, reopen
+from skills_mcp.skill.folder import SkillFile, scan_folder
+from skills_mcp.skill.packaging import FIELD_NAME, Package, _FileReader
+from skills_mcp.skill.reopen import Identity, Opener, Root
 
 URL = "http://x/v1/skills/s/versions"
 BINARY = bytes(range(256)) + b"\r\n--\r\n\r\n" + bytes(range(255, -1, -1))

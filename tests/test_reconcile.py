@@ -12,12 +12,12 @@ import httpx2
 import pytest
 from conftest import API_KEY, Emulator
 
-from skills_mcp.api_client import SkillsAPI
+from skills_mcp.api.client import SkillsAPI
 from skills_mcp.config import Settings
 from skills_mcp.emulator import Fault
-from skills_mcp.folder import SkillFile
-from skills_mcp.packaging import Package, wire_filename
-from skills_mcp.reopen import Identity, Root
+from skills_mcp.skill.folder import SkillFile
+from skills_mcp.skill.packaging import Package, wire_filename
+from skills_mcp.skill.reopen import Identity, Root
 
 # Names the multipart encoding alters (validation refuses them, so they are built here by hand).
 ODD_NAMES = ['say "hi".txt', "two\nlines.txt", "cr\rlf.txt", "back\\slash.txt", "tab\there.txt", "100%.txt"]

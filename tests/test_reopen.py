@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from skill_factory import make_skill
 
-from skills_mcp import reopen
-from skills_mcp.folder import SkillFile, scan_folder
-from skills_mcp.reopen import ChangedFile, Opener
+from skills_mcp.skill import reopen
+from skills_mcp.skill.folder import SkillFile, scan_folder
+from skills_mcp.skill.reopen import ChangedFile, Opener
 
 
 def read(file: SkillFile) -> bytes:

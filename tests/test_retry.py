@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skills_mcp.retry import RetryPolicy, backoff, next_delay, server_delay, should_retry
+from skills_mcp.api.retry import RetryPolicy, backoff, next_delay, server_delay, should_retry
 
 POLICY = RetryPolicy()
 

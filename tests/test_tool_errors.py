@@ -11,7 +11,7 @@ from conftest import API_KEY
 from mcp.server.mcpserver.exceptions import ToolError
 
 from skills_mcp.config import Settings
-from skills_mcp.server import AppState, _tool_call
+from skills_mcp.server.tools import AppState, _tool_call
 
 
 def context() -> SimpleNamespace:
@@ -27,7 +27,7 @@ def test_an_unexpected_exception_is_a_clear_tool_error(caplog: pytest.LogCapture
         with _tool_call(context()):  # type: ignore[arg-type]
             raise KeyError(f"internal detail {API_KEY}")
 
-    with caplog.at_level(logging.ERROR, logger="skills_mcp.server"), pytest.raises(ToolError) as raised:
+    with caplog.at_level(logging.ERROR, logger="skills_mcp.server.tools"), pytest.raises(ToolError) as raised:
         anyio.run(call)
     text = str(raised.value)
     assert text == (

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skills_mcp.errors import SkillsMcpError
-from skills_mcp.unpack import (
+from skills_mcp.skill.unpack import (
     MAX_DEPTH,
     DestinationExists,
     ReplaceFailed,

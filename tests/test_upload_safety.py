@@ -11,14 +11,14 @@ import httpx2
 import pytest
 from conftest import API_KEY, Emulator, McpSession, write_skill
 
-from skills_mcp.api_client import SkillsAPI
-from skills_mcp.cli import RedactingFormatter
+from skills_mcp.api.client import SkillsAPI
+from skills_mcp.cli.main import RedactingFormatter
 from skills_mcp.config import Settings
 from skills_mcp.emulator import Fault
 from skills_mcp.errors import UploadAborted
-from skills_mcp.folder import scan_folder
-from skills_mcp.publisher import create_skill_version
 from skills_mcp.reporting import Reporter
+from skills_mcp.skill.folder import scan_folder
+from skills_mcp.workflows.publish import create_skill_version
 
 
 def publish_in_process(api: Emulator, folder: Path, skill_id: str, on_first_batch: object) -> BaseException | None:

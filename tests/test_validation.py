@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from skill_factory import make_skill
 
-from skills_mcp import validation
-from skills_mcp.folder import scan_folder
 from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
-from skills_mcp.paths import display_name, resolve_allowed, wire_name_problem
-from skills_mcp.validation import SkillCheck, check_folder, check_skill_id
+from skills_mcp.skill import validation
+from skills_mcp.skill.folder import scan_folder
+from skills_mcp.skill.paths import display_name, resolve_allowed, wire_name_problem
+from skills_mcp.skill.validation import SkillCheck, check_folder, check_skill_id
 
 
 def texts(check: SkillCheck) -> list[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from skills_mcp.api.wire import SKILLS_BETA, Wire
 from skills_mcp.config import Settings, checked_base_url
 from skills_mcp.errors import ConfigError
-from skills_mcp.wire import SKILLS_BETA, Wire
 
 GA, BETA = Wire(epoch=False), Wire(epoch=True)
 VERSION = {"id": "skillver_01A", "version": "1759178010641129", "type": "skill_version"}

@@ -38,7 +38,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from skills_mcp.errors import ConfigError
+
 from .store import EmulatorError, SkillRecord, Store, VersionRecord, not_found
 
 FORMAT = 1

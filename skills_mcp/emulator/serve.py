@@ -15,7 +15,8 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
-from ..errors import ConfigError
+from skills_mcp.errors import ConfigError
+
 from .app import LOOPBACK_NAMES, EmulatorState, create_app
 
 STARTUP_TIMEOUT = 10.0

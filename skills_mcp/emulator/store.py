@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from skills_mcp import skill_md
 from skills_mcp.limits import MAX_UPLOAD_BYTES
+from skills_mcp.skill import skill_md
 
 SOURCES = ("custom", "anthropic")
 LIMIT_MAX = 1000

@@ -1,7 +1,7 @@
 """One uploaded `.zip` part instead of `files[]` parts, as the skills guide allows and anthropics/skills' own CI
 sends (`files=[("skill.zip", f)]`, entries `<name>/SKILL.md`, `<name>/...`).
 
-The zip comes from a client, so it is read with the rules that guard downloads (`skills_mcp.unpack`: no `..`,
+The zip comes from a client, so it is read with the rules that guard downloads (`skills_mcp.skill.unpack`: no `..`,
 absolute paths, links, devices, encrypted or damaged entries), counting real bytes against the upload limit
 (a bomb's sizes are only its claim). Its files then go through the same checks as `files[]` parts.
 """
@@ -12,9 +12,9 @@ import io
 import zipfile
 from typing import IO
 
-from skills_mcp import skill_md
 from skills_mcp.limits import MAX_FILES, MAX_UPLOAD_BYTES
-from skills_mcp.unpack import READ_ERRORS, UnsafeArchive, check_entries, show
+from skills_mcp.skill import skill_md
+from skills_mcp.skill.unpack import READ_ERRORS, UnsafeArchive, check_entries, show
 
 from .store import EmulatorError, bad_request, too_large
 

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from . import __version__
-from .errors import ConfigError
+from skills_mcp import __version__
+from skills_mcp.errors import ConfigError
 
 DESCRIPTION = "Validate and publish local Agent Skills to the Anthropic Skills API: an MCP server and a CLI."
 EPILOG = """\
@@ -127,7 +127,7 @@ def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
     if not with_subcommands:
         parser.set_defaults(subcommand=None)
         return parser
-    from .commands import add_subcommands
+    from skills_mcp.cli.commands import add_subcommands
 
     subcommands = parser.add_subparsers(title="subcommands (CLI)", dest="subcommand", metavar="COMMAND")
     add_subcommands(subcommands, common_options(suppress=True))
@@ -192,11 +192,11 @@ def _log_to_stderr(args: argparse.Namespace) -> None:
 
 def _prepare(args: argparse.Namespace) -> Callable[[], int]:
     """Import and build what `args` asks for; the returned job runs it (a server: until its client leaves)."""
-    from . import local
-    from .config import Settings
+    from skills_mcp.api import local
+    from skills_mcp.config import Settings
 
     if args.subcommand == "emulator":
-        from .emulator.serve import run_emulator
+        from skills_mcp.emulator.serve import run_emulator
 
         def emulator() -> int:
             run_emulator(args.host, args.port, local.data_dir(args.data_dir), allowed_hosts=args.allowed_host)
@@ -213,7 +213,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
         data_dir=args.data_dir,
     )
     if args.subcommand is not None:
-        from .commands import run
+        from skills_mcp.cli.commands import run
 
         return lambda: run(args.command, settings, args)
 
@@ -223,7 +223,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
             "Streamable HTTP needs --allow-dir DIR (repeatable): over HTTP there are no client roots, and the "
             "home folder is too much to offer. Name the folder(s) holding your skills."
         )
-    from .server import build_server
+    from skills_mcp.server.tools import build_server
 
     # Local mode opens its data folder now, so a bad one is a clear message, not a failed start-up.
     transport = local.transport(settings.local_dir) if settings.local_dir is not None else None
@@ -233,7 +233,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
         if args.transport == "stdio":
             server.run()
         else:
-            from .http_transport import serve
+            from skills_mcp.server.streamable_http import serve
 
             token = args.token or os.environ.get("SKILLS_MCP_HTTP_TOKEN") or None
             serve(server, args.host, args.port, token, args.allowed_host, no_token=args.no_token)

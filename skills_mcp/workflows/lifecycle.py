@@ -8,14 +8,14 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from .api_client import SkillsAPI
-from .errors import SkillsMcpError
-from .limits import MAX_UPLOAD_BYTES
-from .models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
-from .paths import resolve_allowed
-from .problems import Problem
-from .reporting import QUIET, Reporter
-from .validation import check_skill_id, check_version, refuse
+from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
+from skills_mcp.errors import SkillsMcpError
+from skills_mcp.limits import MAX_UPLOAD_BYTES
+from skills_mcp.reporting import QUIET, Reporter
+from skills_mcp.skill.paths import resolve_allowed
+from skills_mcp.skill.problems import Problem
+from skills_mcp.skill.validation import check_skill_id, check_version, refuse
 
 # A content zip is compressed; one much larger than an upload may be is not a skill.
 MAX_ARCHIVE_BYTES = 4 * MAX_UPLOAD_BYTES
@@ -77,7 +77,7 @@ async def download(
     # `latest` resolves only on get; the content endpoint needs a concrete version.
     info = await api.get_skill_version(skill_id, version)
     ref, name = api.version_ref(info), str(info.get("name") or info.get("directory") or "")
-    from .unpack import name_problem, show, unpack_skill_zip  # deferred: only downloads need it
+    from skills_mcp.skill.unpack import name_problem, show, unpack_skill_zip  # deferred: only downloads need it
 
     if reason := name_problem(name):  # before the name touches the disk, even to ask whether it exists
         raise SkillsMcpError(

@@ -17,19 +17,29 @@ from typing import TYPE_CHECKING
 import anyio
 from pydantic import BaseModel
 
-from . import local
-from .config import Settings
-from .errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
-from .lazy import lazy_module
-from .models import Deleted, PublishResult, Skill, SkillPage, SkillVersion, SkillVersionPage, ValidationReport
-from .reporting import Reporter
+from skills_mcp.api import local
+from skills_mcp.api.models import (
+    Deleted,
+    PublishResult,
+    Skill,
+    SkillPage,
+    SkillVersion,
+    SkillVersionPage,
+    ValidationReport,
+)
+from skills_mcp.config import Settings
+from skills_mcp.errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
+from skills_mcp.lazy import lazy_module
+from skills_mcp.reporting import Reporter
 
 if TYPE_CHECKING:
-    from . import api_client, lifecycle, publisher
-    from .api_client import SkillsAPI
+    from skills_mcp.api import client as api_client
+    from skills_mcp.api.client import SkillsAPI
+    from skills_mcp.workflows import lifecycle
+    from skills_mcp.workflows import publish as publisher
 else:  # this module is imported to build the parser, also when only the server is started
     api_client, lifecycle, publisher = map(
-        lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher"]
+        lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
     )
 
 EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 3, 4, 5, 6

@@ -17,7 +17,7 @@ import stat
 import weakref
 from dataclasses import dataclass
 
-from .errors import UploadAborted
+from skills_mcp.errors import UploadAborted
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .errors import UploadAborted
-from .folder import FolderScan, SkillFile, Skipped
-from .ignore import SKILLIGNORE, IgnoreRules, too_big
-from .limits import MAX_FILES, MAX_SKILLIGNORE_BYTES, MAX_UPLOAD_BYTES
-from .packaging import PartReader
-from .paths import wire_name_problem
-from .problems import Problem, shown
-from .reopen import ChangedFile, Identity, Root
-from .unpack import MAX_ENTRIES, MAX_UNPACKED_BYTES, READ_ERRORS, UnsafeArchive, check_entries
+from skills_mcp.errors import UploadAborted
+from skills_mcp.limits import MAX_FILES, MAX_SKILLIGNORE_BYTES, MAX_UPLOAD_BYTES
+from skills_mcp.skill.folder import FolderScan, SkillFile, Skipped
+from skills_mcp.skill.ignore import SKILLIGNORE, IgnoreRules, too_big
+from skills_mcp.skill.packaging import PartReader
+from skills_mcp.skill.paths import wire_name_problem
+from skills_mcp.skill.problems import Problem, shown
+from skills_mcp.skill.reopen import ChangedFile, Identity, Root
+from skills_mcp.skill.unpack import MAX_ENTRIES, MAX_UNPACKED_BYTES, READ_ERRORS, UnsafeArchive, check_entries
 
 SUFFIXES = (".skill", ".zip")
 _FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)

@@ -14,8 +14,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .limits import MAX_SKILLIGNORE_BYTES, MAX_STARS_PER_LINE, MAX_STARS_PER_PART
-from .problems import Problem
+from skills_mcp.limits import MAX_SKILLIGNORE_BYTES, MAX_STARS_PER_LINE, MAX_STARS_PER_PART
+from skills_mcp.skill.problems import Problem
 
 if TYPE_CHECKING:
     import pathspec

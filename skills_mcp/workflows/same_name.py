@@ -14,9 +14,9 @@ from typing import Any
 
 import anyio
 
-from .api_client import SkillsAPI
-from .errors import APIError, SkillsMcpError
-from .wire import Wire
+from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.wire import Wire
+from skills_mcp.errors import APIError, SkillsMcpError
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
 # have not settled yet; a writer settles within its own call, whose budget is 50 s by default.

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
-from .errors import SkillsMcpError
-from .problems import has_control
-from .skill_md import name_format_problems
+from skills_mcp.errors import SkillsMcpError
+from skills_mcp.skill.problems import has_control
+from skills_mcp.skill.skill_md import name_format_problems
 
 MAX_ENTRIES = 10_000
 # Folders below the skill's own; real skills go a few deep, and a deeper path is only a way to exhaust something.

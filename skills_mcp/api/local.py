@@ -34,7 +34,7 @@ def transport(folder: Path) -> httpx2.AsyncBaseTransport:
 
     Opens the folder now: one that cannot be used is a `DataDirError` naming it, before anything is served.
     """
-    from .emulator import EmulatorState, create_app  # deferred: starlette only for local mode
+    from skills_mcp.emulator import EmulatorState, create_app  # deferred: starlette only for local mode
 
     host = httpx2.URL(LOCAL_BASE_URL).host  # no socket, so no other name can reach it
     state = EmulatorState(data_dir=folder, record=False, allowed_hosts=[host])
@@ -53,7 +53,7 @@ class _Connection:
         self.app = app
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: _Receive, send: _Send) -> None:
-        from .emulator.app import DROP
+        from skills_mcp.emulator.app import DROP
 
         failed: list[Exception] = []
         dropped = False

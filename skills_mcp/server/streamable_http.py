@@ -14,7 +14,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .errors import ConfigError
+from skills_mcp.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

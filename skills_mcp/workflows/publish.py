@@ -12,15 +12,15 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from . import same_name
-from .api_client import SkillsAPI
-from .errors import APIError, InvalidSkill, SkillsMcpError
-from .limits import MAX_UPLOAD_BYTES
-from .models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
-from .packaging import Package
-from .problems import Problem
-from .reporting import Reporter
-from .validation import SkillCheck, check_folder, check_skill_id
+from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
+from skills_mcp.errors import APIError, InvalidSkill, SkillsMcpError
+from skills_mcp.limits import MAX_UPLOAD_BYTES
+from skills_mcp.reporting import Reporter
+from skills_mcp.skill.packaging import Package
+from skills_mcp.skill.problems import Problem
+from skills_mcp.skill.validation import SkillCheck, check_folder, check_skill_id
+from skills_mcp.workflows import same_name
 
 # Listing skills to find one by name: the largest page every API version accepts.
 FIND_PAGE_SIZE = 100

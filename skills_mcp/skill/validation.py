@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import skill_md
-from .errors import InvalidSkill, UploadAborted
-from .folder import FolderScan, SkillFile, scan_folder
-from .limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
-from .paths import display_name, resolve_allowed, wire_name_problem
-from .problems import Problem, has_control, shown
-from .reopen import Opener
+from skills_mcp.errors import InvalidSkill, UploadAborted
+from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
+from skills_mcp.skill import skill_md
+from skills_mcp.skill.folder import FolderScan, SkillFile, scan_folder
+from skills_mcp.skill.paths import display_name, resolve_allowed, wire_name_problem
+from skills_mcp.skill.problems import Problem, has_control, shown
+from skills_mcp.skill.reopen import Opener
 
 
 @dataclass
@@ -103,7 +103,7 @@ def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:
 
 def _check_archive(path: Path) -> SkillCheck:
     """A .skill/.zip archive, validated as the folder inside it would be; its top folder names it."""
-    from .archive import scan_archive  # deferred: zipfile and the unpack rules only for an archive
+    from skills_mcp.skill.archive import scan_archive  # deferred: zipfile and the unpack rules only for an archive
 
     found = scan_archive(path)
     problems: list[Problem] = []
@@ -169,7 +169,7 @@ def _read_skill_md(file: SkillFile, scan: FolderScan) -> tuple[bytes | None, lis
         ]
     try:
         if scan.archive is not None:
-            from .archive import ArchiveOpener
+            from skills_mcp.skill.archive import ArchiveOpener
 
             return ArchiveOpener(scan.archive).read_all(file), []
         opener = Opener(file.root)

@@ -23,13 +23,13 @@ from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import anyio.to_thread
 import httpx2
 
-from .errors import UploadAborted
-from .folder import SkillFile
-from .reopen import Opener
-from .reporting import Progress
+from skills_mcp.errors import UploadAborted
+from skills_mcp.reporting import Progress
+from skills_mcp.skill.folder import SkillFile
+from skills_mcp.skill.reopen import Opener
 
 if TYPE_CHECKING:
-    from .archive import ArchiveOpener, ArchiveSource
+    from skills_mcp.skill.archive import ArchiveOpener, ArchiveSource
 
 FIELD_NAME = "files[]"
 # Each hop to the worker thread carries at least this much, so a 2,000-file upload is ~100 hops, not 8,000.
@@ -64,7 +64,7 @@ class Package:
                 return False
             local_opener: ArchiveOpener | None = None
             if self.archive is not None:
-                from .archive import ArchiveOpener
+                from skills_mcp.skill.archive import ArchiveOpener
 
                 local_opener = ArchiveOpener(self.archive)
             try:
@@ -87,7 +87,7 @@ class Package:
         last = len(self.files) - 1
         readers: list[Any]
         if self.archive is not None:
-            from .archive import ArchiveOpener, EntryReader
+            from skills_mcp.skill.archive import ArchiveOpener, EntryReader
 
             entries = ArchiveOpener(self.archive)
             readers = [EntryReader(f, entries, i == last) for i, f in enumerate(self.files)]

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .ignore import IgnoreRules
-from .limits import MAX_FILES
-from .paths import wire_name_problem
-from .problems import Problem, shown
-from .reopen import Identity, Root
+from skills_mcp.limits import MAX_FILES
+from skills_mcp.skill.ignore import IgnoreRules
+from skills_mcp.skill.paths import wire_name_problem
+from skills_mcp.skill.problems import Problem, shown
+from skills_mcp.skill.reopen import Identity, Root
 
 if TYPE_CHECKING:
-    from .archive import ArchiveSource
+    from skills_mcp.skill.archive import ArchiveSource
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import anyio
 import anyio.to_thread
 
-from .errors import CHECK_HINT, APIError, CannotTell, ResponseRefused, SkillsMcpError
-from .limits import MAX_UPLOAD_BYTES
-from .packaging import Package
+from skills_mcp.errors import CHECK_HINT, APIError, CannotTell, ResponseRefused, SkillsMcpError
+from skills_mcp.limits import MAX_UPLOAD_BYTES
+from skills_mcp.skill.packaging import Package
 
 if TYPE_CHECKING:
-    from .api_client import SkillsAPI
+    from skills_mcp.api.client import SkillsAPI
 
 RECENT = 20  # how many of the newest versions or skills to look through
 S = TypeVar("S")

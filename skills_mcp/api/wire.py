@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import Problem
+from skills_mcp.skill.problems import Problem
 
 SKILLS_BETA = "skills-2025-10-02"
 # An epoch version string: Unix time in seconds, milliseconds or microseconds (the API's are 16 digits).

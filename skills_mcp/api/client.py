@@ -30,12 +30,22 @@ import anyio
 import anyio.to_thread
 import httpx2
 
-from . import __version__, local, reconcile
-from .config import API_VERSION, Settings, api_key
-from .errors import CHECK_HINT, APIError, APIUnreachable, CannotTell, ConfigError, ResponseRefused, SkillsMcpError
-from .packaging import Package, UploadStream
-from .reporting import QUIET, Reporter
-from .retry import next_delay, should_retry
+from skills_mcp import __version__
+from skills_mcp.api import landed as reconcile
+from skills_mcp.api import local
+from skills_mcp.api.retry import next_delay, should_retry
+from skills_mcp.config import API_VERSION, Settings, api_key
+from skills_mcp.errors import (
+    CHECK_HINT,
+    APIError,
+    APIUnreachable,
+    CannotTell,
+    ConfigError,
+    ResponseRefused,
+    SkillsMcpError,
+)
+from skills_mcp.reporting import QUIET, Reporter
+from skills_mcp.skill.packaging import Package, UploadStream
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import __version__, local
-from .config import Settings
-from .errors import SkillsMcpError
-from .ignore import SECRET_REASON
-from .lazy import lazy_module
-from .models import (
+from skills_mcp import __version__
+from skills_mcp.api import local
+from skills_mcp.api.models import (
     Deleted,
     DeleteSkillResult,
     DownloadResult,
@@ -38,14 +35,20 @@ from .models import (
     SkillVersionPage,
     ValidationReport,
 )
-from .reporting import Reporter
-from .wire import Wire
+from skills_mcp.api.wire import Wire
+from skills_mcp.config import Settings
+from skills_mcp.errors import SkillsMcpError
+from skills_mcp.lazy import lazy_module
+from skills_mcp.reporting import Reporter
+from skills_mcp.skill.ignore import SECRET_REASON
 
 if TYPE_CHECKING:
-    from . import api_client, lifecycle, publisher
+    from skills_mcp.api import client as api_client
+    from skills_mcp.workflows import lifecycle
+    from skills_mcp.workflows import publish as publisher
 else:  # the publish path loads on the first call, not at every start-up
     api_client, lifecycle, publisher = map(
-        lazy_module, ["skills_mcp.api_client", "skills_mcp.lifecycle", "skills_mcp.publisher"]
+        lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
     )
 
 log = logging.getLogger(__name__)

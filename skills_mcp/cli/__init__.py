@@ -1,0 +1,1 @@
+"""The command line: the parser and the subcommands, on the same core as the MCP tools."""

@@ -1,0 +1,1 @@
+"""The MCP surface: the server and its tools, and the streamable HTTP transport."""
