@@ -72,10 +72,12 @@ class Deleted(BaseModel):
 
 
 class PublishResult(BaseModel):
-    action: Literal["created_skill", "created_version"] = Field(
+    action: Literal["created_skill", "created_version", "unchanged"] = Field(
         description="created_skill: no skill had this name, so a new one was made; created_version: a version "
         "was added to the existing skill (also when another call created the skill at the same moment: "
-        "publishes settle on the oldest skill of a name)."
+        "publishes settle on the oldest skill of a name); unchanged: the skill's newest version already holds "
+        "exactly these files, byte for byte, so nothing was uploaded and `version` is that newest version "
+        "(force=true publishes anyway)."
     )
     skill: Skill
     version: SkillVersion | None = optional(

@@ -62,6 +62,7 @@ def add_subcommands(
     p = sub("publish", "Publish a skill folder: a new version of the skill with its name, or a new skill.", _publish)
     p.add_argument("path", help=_PATH_HELP)
     p.add_argument("--skill-id", help="add the version to this skill instead of finding it by name")
+    p.add_argument("--force", action="store_true", help="add a version even when the newest holds the same files")
 
     p = sub("create", "Create a new skill from a folder; refused if a skill has its name, unless --allow-duplicate.",
             _create)  # fmt: skip
@@ -165,7 +166,13 @@ def _reporter() -> Reporter:
 
 async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     path, allowed = _here(args.path)
-    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
+    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter(), force=args.force)
+    if result.action == "unchanged" and result.version is not None:
+        ref = api.version_ref(result.version.model_dump())
+        return result, (
+            f"Skill {result.skill.id} is unchanged: its newest version, {result.version.name} version "
+            f"{ref}, already holds these files; nothing was uploaded (--force publishes anyway)."
+        )
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
     return result, _published(api, done, result)
 

@@ -205,6 +205,10 @@ async def publish_skill(
         str | None,
         Field(description="Optional: the skill to add a version to. Omit it to find the skill by its SKILL.md name."),
     ] = None,
+    force: Annotated[
+        bool,
+        Field(description="Add a version even when the skill's newest version already holds exactly these files."),
+    ] = False,
 ) -> Annotated[CallToolResult, PublishResult]:
     """Publish a local skill folder: the tool to reach for first.
 
@@ -213,12 +217,19 @@ async def publish_skill(
     time, from any process or machine, settle on one skill (the oldest of the name). If several
     skills have the name, it refuses and lists them (title, creation time, newest version): call
     again with skill_id. With skill_id, adds a version to that skill. Validates first and reports
-    every problem at once; a refused publish sends nothing. Returns what it did (created_skill or
-    created_version), the skill and the new version, and `warnings` if something around a landed
-    publish could not be read.
+    every problem at once; a refused publish sends nothing. When the newest version already holds
+    exactly these files it uploads nothing (action unchanged; force=true publishes anyway).
+    Returns what it did (created_skill, created_version or unchanged), the skill and the new (or
+    newest) version, and `warnings` if something around a landed publish could not be read.
     """
     with _tool_call(ctx):
-        result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
+        result = await publisher.publish_skill(
+            _api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx), force=force
+        )
+    if result.action == "unchanged" and result.version is not None:
+        summary = (f"Skill {result.skill.id} is unchanged: its newest version, {_describe(ctx, result.version)}, "
+                   "already holds these files; nothing was uploaded (force=true publishes anyway).")  # fmt: skip
+        return _result(ctx, result, summary)
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
     return _result(ctx, result, _published(ctx, done, result))
 
