@@ -128,7 +128,8 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
             print(f"skills-mcp: {label}warning: {warning}", file=sys.stderr)
     if isinstance(model, ValidationReport) and not model.ok:
         return EXIT_REFUSED
-    return EXIT_OK
+    finish = getattr(args, "finish", None)  # a subcommand that decides its own exit code (as_code.py)
+    return int(finish(model, args)) if finish is not None else EXIT_OK
 
 
 def _exit_code(exc: SkillsMcpError) -> int:
