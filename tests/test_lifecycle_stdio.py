@@ -14,8 +14,8 @@ from conftest import Emulator, McpSession, Mode, official_sdk, write_skill
 from skills_mcp.emulator import Fault
 
 BETA = ["skills-2025-10-02"]
-READ_ONLY = {"list_skills", "list_skill_versions", "get_skill", "get_skill_version", "validate_skill"}
-DESTRUCTIVE = {"delete_skill", "delete_skill_version", "download_skill_version"}
+READ_ONLY = {"list_skills", "list_skill_versions", "get_skill", "get_skill_version", "validate_skill", "plan_skills"}
+DESTRUCTIVE = {"delete_skill", "delete_skill_version", "download_skill_version", "sync_skills"}
 ALL_TOOLS = READ_ONLY | DESTRUCTIVE | {"publish_skill", "create_skill", "create_skill_version"}
 
 

@@ -32,6 +32,8 @@ ALL_TOOLS = {
     "download_skill_version",
     "delete_skill_version",
     "delete_skill",
+    "plan_skills",
+    "sync_skills",
 }
 
 

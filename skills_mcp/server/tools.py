@@ -493,6 +493,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
                 await transport.aclose()
 
     server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
-    for tool, title, hints in TOOLS:
+    from skills_mcp.server import as_code  # plan_skills, sync_skills: a folder of skills
+
+    for tool, title, hints in TOOLS + as_code.TOOLS:
         server.add_tool(_in_mode(tool, settings.wire), title=title, annotations=hints)
     return server
