@@ -268,3 +268,34 @@ def test_a_skill_folder_or_a_missing_folder_is_refused(api: Emulator, tmp_path: 
     assert itself.returncode == 1 and "itself a skill folder" in itself.stderr
     assert missing.returncode == 1 and "nowhere does not exist" in missing.stderr
     assert api.state.requests == []
+
+
+def test_a_malformed_lock_file_is_an_error_that_sends_nothing(api: Emulator, tmp_path: Path) -> None:
+    root = skills_dir(tmp_path)
+    (root / LOCK).write_text("{not json", encoding="utf-8")
+
+    for command in ("plan", "sync", "pins"):
+        run = cli(command, str(root), api=api)
+        assert run.returncode == 1 and f"{root / LOCK}" in run.stderr and "not valid JSON" in run.stderr
+    assert api.state.requests == [] and (root / LOCK).read_text(encoding="utf-8") == "{not json"
+
+
+def test_pins_warns_past_what_one_request_takes(api: Emulator, tmp_path: Path) -> None:
+    from skills_mcp.workflows.lockfile import LockEntry, LockFile
+
+    entries = {
+        f"s{i}": LockEntry(
+            f"s{i}", f"skill_{i}", f"skillver_{i}", "sha256:" + "0" * 64, f"s{i}", "2026-01-01T00:00:00Z"
+        )
+        for i in range(9)
+    }
+    LockFile(tmp_path / LOCK, entries).save()
+
+    every = cli("pins", str(tmp_path), api=api)
+    some = cli("pins", str(tmp_path), "s1", "s3", "--json", api=api)
+
+    assert every.returncode == 0 and len(json.loads(every.stdout)) == 9
+    assert "at most 8" in every.stderr
+    pinned = [{"type": "custom", "skill_id": f"skill_{i}", "version": f"skillver_{i}"} for i in (1, 3)]
+    assert json.loads(some.stdout)["skills"] == pinned
+    assert some.stderr == "" and api.state.requests == []  # pins reads the lock file only
