@@ -20,7 +20,7 @@ from skills_mcp.api import client as api_client
 from skills_mcp.api.client import SkillsAPI
 from skills_mcp.errors import APIError, ConfigError, InvalidSkill, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
-from skills_mcp.skill.content_hash import FileDigest, package_digests
+from skills_mcp.skill.content_hash import FileDigest
 from skills_mcp.skill.discover import Discovery, discover, is_skill_folder
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.paths import resolve_allowed
@@ -182,7 +182,6 @@ async def _validate(work: Work, allowed: Sequence[Path], lock: LockFile) -> None
     assert check.frontmatter is not None
     work.description = str(check.frontmatter.get("description") or "")
     work.package = Package(check.folder_name, check.scan.files, check.scan.archive)
-    work.digests = await anyio.to_thread.run_sync(package_digests, work.package)
 
 
 def _same_name_folders(works: list[Work]) -> None:

@@ -18,7 +18,7 @@ import anyio.to_thread
 from skills_mcp.api.client import SkillsAPI
 from skills_mcp.errors import ConfigError, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
-from skills_mcp.skill.content_hash import content_hash
+from skills_mcp.skill.content_hash import content_hash, package_digests
 from skills_mcp.workflows import lifecycle
 from skills_mcp.workflows import publish as publisher
 from skills_mcp.workflows.lockfile import LockEntry, utc_now
@@ -79,7 +79,8 @@ async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -
     if row.action == "delete":
         return await _delete(api, work, prune=prune)
     if row.action == "create":
-        assert work.root is not None
+        assert work.root is not None and work.package is not None
+        work.digests = await anyio.to_thread.run_sync(package_digests, work.package)  # for the lock entry
         result = await publisher.publish_skill(api, planned.allowed, str(work.root), None, QUIET)
         skill = result.skill.model_dump(exclude_none=True)
         version = result.version.model_dump(exclude_none=True) if result.version is not None else None
