@@ -131,3 +131,19 @@ def test_cli_rollback(api: Emulator, tmp_path: Path) -> None:
     assert missing.returncode == 1 and "Nothing was uploaded" in missing.stderr
     assert "Traceback" not in missing.stderr
     assert api.upload_count() == uploads
+
+
+def test_files_an_upload_leaves_out_are_named_in_warnings(api: Emulator, mcp: McpSession) -> None:
+    """A version made by another tool may hold what this one never uploads (a .env): it is said, not hidden."""
+    skill_md = b"---\nname: odd-skill\ndescription: Odd. Use in tests.\n---\n# Odd\n"
+    skill = api.state.store.create_skill(
+        [("odd-skill/SKILL.md", skill_md), ("odd-skill/.env", b"TOKEN=1\n")], None, unique_title=False
+    )
+    old = skill.versions[-1].id
+    api.state.store.create_version(skill.id, [("odd-skill/SKILL.md", skill_md + b"v2\n")])
+
+    rolled = ok(mcp.call("rollback_skill", {"skill_id": skill.id, "version": old}))
+
+    warnings = rolled["warnings"]
+    assert isinstance(warnings, list) and len(warnings) == 1 and ".env" in warnings[0]
+    assert stored_files(api, skill.id, rolled["version"]["id"]) == {"SKILL.md": skill_md}  # type: ignore[index]
