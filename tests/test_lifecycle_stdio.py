@@ -16,7 +16,7 @@ from skills_mcp.emulator import Fault
 BETA = ["skills-2025-10-02"]
 READ_ONLY = {"list_skills", "list_skill_versions", "get_skill", "get_skill_version", "validate_skill", "plan_skills"}
 DESTRUCTIVE = {"delete_skill", "delete_skill_version", "download_skill_version", "sync_skills"}
-ALL_TOOLS = READ_ONLY | DESTRUCTIVE | {"publish_skill", "create_skill", "create_skill_version"}
+ALL_TOOLS = READ_ONLY | DESTRUCTIVE | {"publish_skill", "create_skill", "create_skill_version", "rollback_skill"}
 
 
 def ok(result: Any) -> dict[str, Any]:

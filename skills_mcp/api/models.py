@@ -90,6 +90,16 @@ class PublishResult(BaseModel):
     )
 
 
+class RollbackResult(BaseModel):
+    skill_id: str
+    rolled_back_to: str = Field(description="The earlier version whose files were published again: its id (epoch "
+                                "string under the beta header).")  # fmt: skip
+    version: SkillVersion = Field(description="The new version, now the newest: the same files as rolled_back_to.")
+    warnings: list[str] | None = optional(
+        "What the new version does not carry over from the old one (files an upload leaves out), each with why."
+    )
+
+
 class DeleteSkillResult(BaseModel):
     deleted: Deleted
     deleted_versions: list[str] = Field(

@@ -37,10 +37,12 @@ if TYPE_CHECKING:
     from skills_mcp.api.client import SkillsAPI
     from skills_mcp.workflows import lifecycle
     from skills_mcp.workflows import publish as publisher
+    from skills_mcp.workflows import rollback as rollbacks
 else:  # this module is imported to build the parser, also when only the server is started
     api_client, lifecycle, publisher = map(
         lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
     )
+    rollbacks = lazy_module("skills_mcp.workflows.rollback")
 
 EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 3, 4, 5, 6
 
@@ -92,6 +94,10 @@ def add_subcommands(
     p.add_argument("version", help="a version, or 'latest'")
     p.add_argument("dest", help="an existing folder")
     p.add_argument("--overwrite", action="store_true", help="replace DEST/<skill name> if it exists")
+
+    p = sub("rollback", "Publish an earlier version's files again, as the skill's new newest version.", _rollback)
+    p.add_argument("skill_id")
+    p.add_argument("version", help="the earlier version to roll back to")
 
     p = sub("delete", "Delete a skill version, or a skill (--all-versions deletes its versions first).", _delete)
     p.add_argument("skill_id")
@@ -238,6 +244,14 @@ async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
         api, allowed, args.skill_id, args.version, dest, overwrite=args.overwrite, reporter=_reporter()
     )
     return result, f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}."
+
+
+async def _rollback(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    result = await rollbacks.rollback(api, args.skill_id, args.version, _reporter())
+    for warning in result.warnings or []:
+        print(f"skills-mcp: warning: {warning}", file=sys.stderr)
+    new = api.version_ref(result.version.model_dump())
+    return result, f"Rolled skill {args.skill_id} back to version {result.rolled_back_to}: new version {new}."
 
 
 async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:

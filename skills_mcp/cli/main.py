@@ -79,7 +79,7 @@ def common_options(suppress: bool) -> argparse.ArgumentParser:
     return parser
 
 
-SUBCOMMANDS = ("publish", "create", "validate", "list", "versions", "get", "download", "delete", "emulator",
+SUBCOMMANDS = ("publish", "create", "validate", "list", "versions", "get", "download", "delete", "emulator", "rollback",
                "plan", "sync", "pins")  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from skills_mcp.api.models import (
     DeleteSkillResult,
     DownloadResult,
     PublishResult,
+    RollbackResult,
     Skill,
     SkillPage,
     SkillVersion,
@@ -46,10 +47,12 @@ if TYPE_CHECKING:
     from skills_mcp.api import client as api_client
     from skills_mcp.workflows import lifecycle
     from skills_mcp.workflows import publish as publisher
+    from skills_mcp.workflows import rollback as rollbacks
 else:  # the publish path loads on the first call, not at every start-up
     api_client, lifecycle, publisher = map(
         lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
     )
+    rollbacks = lazy_module("skills_mcp.workflows.rollback")
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +296,20 @@ async def create_skill_version(
     return _result(ctx, result, f"Published {_describe(ctx, result)} to skill {result.skill_id or skill_id}.")
 
 
+async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Annotated[CallToolResult, RollbackResult]:
+    """Roll a skill back: publish an earlier version's files again, as its new newest version.
+
+    The API has no "set latest"; this is how a bad release is undone. Downloads that version,
+    validates it as any upload, and uploads the same files. Returns both versions: rolled_back_to
+    (the old one) and version (the new newest).
+    """
+    with _tool_call(ctx):
+        result = await rollbacks.rollback(_api(ctx), skill_id, version, _reporter(ctx))
+    summary = (f"Rolled skill {skill_id} back to version {result.rolled_back_to}: its files are now the new "
+               f"newest, {_describe(ctx, result.version)}.")  # fmt: skip
+    return _result(ctx, result, " ".join([summary, *(result.warnings or [])]))
+
+
 async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated[CallToolResult, ValidationReport]:
     """Dry run: check a skill folder and list exactly what would be uploaded, without contacting the API.
 
@@ -431,7 +448,7 @@ def _describe(ctx: State, version: SkillVersion) -> str:
 # The tools whose descriptions say how versions are addressed.
 _SPEAKS_OF_VERSIONS = {
     "publish_skill", "create_skill", "create_skill_version", "list_skill_versions", "get_skill", "get_skill_version",
-    "download_skill_version", "delete_skill_version", "delete_skill",
+    "download_skill_version", "delete_skill_version", "delete_skill", "rollback_skill",
 }  # fmt: skip
 
 
@@ -467,6 +484,7 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (publish_skill, "Publish a skill (find or create)", _WRITE),
     (create_skill, "Create a skill", _WRITE),
     (create_skill_version, "Publish a new skill version", _WRITE),
+    (rollback_skill, "Roll a skill back to an earlier version", _WRITE),
     (validate_skill, "Validate a skill folder (dry run)",
      ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)),
     (list_skills, "List skills", _READ),
