@@ -62,7 +62,7 @@ def test_six_processes_publishing_one_new_folder_at_once_leave_one_skill(tmp_pat
         folder = write_skill(tmp_path / f"round-{round_}", name)
 
         outcomes = run_at_once(
-            tmp_path, name, ["--local", "--data-dir", str(data), "publish", str(folder), "--json"], WRITERS
+            tmp_path, name, ["--local", "--data-dir", str(data), "publish", str(folder), "--json", "--force"], WRITERS
         )
 
         for code, _out, err in outcomes:

@@ -37,10 +37,12 @@ if TYPE_CHECKING:
     from skills_mcp.api.client import SkillsAPI
     from skills_mcp.workflows import lifecycle
     from skills_mcp.workflows import publish as publisher
+    from skills_mcp.workflows import rollback as rollbacks
 else:  # this module is imported to build the parser, also when only the server is started
     api_client, lifecycle, publisher = map(
         lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
     )
+    rollbacks = lazy_module("skills_mcp.workflows.rollback")
 
 EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 3, 4, 5, 6
 
@@ -62,6 +64,7 @@ def add_subcommands(
     p = sub("publish", "Publish a skill folder: a new version of the skill with its name, or a new skill.", _publish)
     p.add_argument("path", help=_PATH_HELP)
     p.add_argument("--skill-id", help="add the version to this skill instead of finding it by name")
+    p.add_argument("--force", action="store_true", help="add a version even when the newest holds the same files")
 
     p = sub("create", "Create a new skill from a folder; refused if a skill has its name, unless --allow-duplicate.",
             _create)  # fmt: skip
@@ -91,6 +94,10 @@ def add_subcommands(
     p.add_argument("version", help="a version, or 'latest'")
     p.add_argument("dest", help="an existing folder")
     p.add_argument("--overwrite", action="store_true", help="replace DEST/<skill name> if it exists")
+
+    p = sub("rollback", "Publish an earlier version's files again, as the skill's new newest version.", _rollback)
+    p.add_argument("skill_id")
+    p.add_argument("version", help="the earlier version to roll back to")
 
     p = sub("delete", "Delete a skill version, or a skill (--all-versions deletes its versions first).", _delete)
     p.add_argument("skill_id")
@@ -127,7 +134,8 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
             print(f"skills-mcp: {label}warning: {warning}", file=sys.stderr)
     if isinstance(model, ValidationReport) and not model.ok:
         return EXIT_REFUSED
-    return EXIT_OK
+    finish = getattr(args, "finish", None)  # a subcommand that decides its own exit code (as_code.py)
+    return int(finish(model, args)) if finish is not None else EXIT_OK
 
 
 def _exit_code(exc: SkillsMcpError) -> int:
@@ -165,7 +173,13 @@ def _reporter() -> Reporter:
 
 async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
     path, allowed = _here(args.path)
-    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
+    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter(), force=args.force)
+    if result.action == "unchanged" and result.version is not None:
+        ref = api.version_ref(result.version.model_dump())
+        return result, (
+            f"Skill {result.skill.id} is unchanged: its newest version, {result.version.name} version "
+            f"{ref}, already holds these files; nothing was uploaded (--force publishes anyway)."
+        )
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
     return result, _published(api, done, result)
 
@@ -230,6 +244,14 @@ async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
         api, allowed, args.skill_id, args.version, dest, overwrite=args.overwrite, reporter=_reporter()
     )
     return result, f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}."
+
+
+async def _rollback(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    result = await rollbacks.rollback(api, args.skill_id, args.version, _reporter())
+    for warning in result.warnings or []:
+        print(f"skills-mcp: warning: {warning}", file=sys.stderr)
+    new = api.version_ref(result.version.model_dump())
+    return result, f"Rolled skill {args.skill_id} back to version {result.rolled_back_to}: new version {new}."
 
 
 async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:

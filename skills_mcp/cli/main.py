@@ -79,7 +79,8 @@ def common_options(suppress: bool) -> argparse.ArgumentParser:
     return parser
 
 
-SUBCOMMANDS = ("publish", "create", "validate", "list", "versions", "get", "download", "delete", "emulator")
+SUBCOMMANDS = ("publish", "create", "validate", "list", "versions", "get", "download", "delete", "emulator", "rollback",
+               "plan", "sync", "pins")  # fmt: skip
 
 
 def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
@@ -131,6 +132,9 @@ def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
 
     subcommands = parser.add_subparsers(title="subcommands (CLI)", dest="subcommand", metavar="COMMAND")
     add_subcommands(subcommands, common_options(suppress=True))
+    from skills_mcp.cli import as_code  # plan, sync, pins: a folder of skills
+
+    as_code.add_subcommands(subcommands, common_options(suppress=True))
     emulator = subcommands.add_parser(
         "emulator", help="Serve a local Skills API with its data on disk.", parents=[common_options(suppress=True)]
     )

@@ -29,6 +29,7 @@ from skills_mcp.api.models import (
     DeleteSkillResult,
     DownloadResult,
     PublishResult,
+    RollbackResult,
     Skill,
     SkillPage,
     SkillVersion,
@@ -46,10 +47,12 @@ if TYPE_CHECKING:
     from skills_mcp.api import client as api_client
     from skills_mcp.workflows import lifecycle
     from skills_mcp.workflows import publish as publisher
+    from skills_mcp.workflows import rollback as rollbacks
 else:  # the publish path loads on the first call, not at every start-up
     api_client, lifecycle, publisher = map(
         lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
     )
+    rollbacks = lazy_module("skills_mcp.workflows.rollback")
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +208,10 @@ async def publish_skill(
         str | None,
         Field(description="Optional: the skill to add a version to. Omit it to find the skill by its SKILL.md name."),
     ] = None,
+    force: Annotated[
+        bool,
+        Field(description="Add a version even when the skill's newest version already holds exactly these files."),
+    ] = False,
 ) -> Annotated[CallToolResult, PublishResult]:
     """Publish a local skill folder: the tool to reach for first.
 
@@ -213,12 +220,19 @@ async def publish_skill(
     time, from any process or machine, settle on one skill (the oldest of the name). If several
     skills have the name, it refuses and lists them (title, creation time, newest version): call
     again with skill_id. With skill_id, adds a version to that skill. Validates first and reports
-    every problem at once; a refused publish sends nothing. Returns what it did (created_skill or
-    created_version), the skill and the new version, and `warnings` if something around a landed
-    publish could not be read.
+    every problem at once; a refused publish sends nothing. When the newest version already holds
+    exactly these files it uploads nothing (action unchanged; force=true publishes anyway).
+    Returns what it did (created_skill, created_version or unchanged), the skill and the new (or
+    newest) version, and `warnings` if something around a landed publish could not be read.
     """
     with _tool_call(ctx):
-        result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
+        result = await publisher.publish_skill(
+            _api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx), force=force
+        )
+    if result.action == "unchanged" and result.version is not None:
+        summary = (f"Skill {result.skill.id} is unchanged: its newest version, {_describe(ctx, result.version)}, "
+                   "already holds these files; nothing was uploaded (force=true publishes anyway).")  # fmt: skip
+        return _result(ctx, result, summary)
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
     return _result(ctx, result, _published(ctx, done, result))
 
@@ -280,6 +294,20 @@ async def create_skill_version(
         version = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     result = SkillVersion.model_validate(version)
     return _result(ctx, result, f"Published {_describe(ctx, result)} to skill {result.skill_id or skill_id}.")
+
+
+async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Annotated[CallToolResult, RollbackResult]:
+    """Roll a skill back: publish an earlier version's files again, as its new newest version.
+
+    The API has no "set latest"; this is how a bad release is undone. Downloads that version,
+    validates it as any upload, and uploads the same files. Returns both versions: rolled_back_to
+    (the old one) and version (the new newest).
+    """
+    with _tool_call(ctx):
+        result = await rollbacks.rollback(_api(ctx), skill_id, version, _reporter(ctx))
+    summary = (f"Rolled skill {skill_id} back to version {result.rolled_back_to}: its files are now the new "
+               f"newest, {_describe(ctx, result.version)}.")  # fmt: skip
+    return _result(ctx, result, " ".join([summary, *(result.warnings or [])]))
 
 
 async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated[CallToolResult, ValidationReport]:
@@ -420,7 +448,7 @@ def _describe(ctx: State, version: SkillVersion) -> str:
 # The tools whose descriptions say how versions are addressed.
 _SPEAKS_OF_VERSIONS = {
     "publish_skill", "create_skill", "create_skill_version", "list_skill_versions", "get_skill", "get_skill_version",
-    "download_skill_version", "delete_skill_version", "delete_skill",
+    "download_skill_version", "delete_skill_version", "delete_skill", "rollback_skill",
 }  # fmt: skip
 
 
@@ -456,6 +484,7 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (publish_skill, "Publish a skill (find or create)", _WRITE),
     (create_skill, "Create a skill", _WRITE),
     (create_skill_version, "Publish a new skill version", _WRITE),
+    (rollback_skill, "Roll a skill back to an earlier version", _WRITE),
     (validate_skill, "Validate a skill folder (dry run)",
      ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)),
     (list_skills, "List skills", _READ),
@@ -482,6 +511,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
                 await transport.aclose()
 
     server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
-    for tool, title, hints in TOOLS:
+    from skills_mcp.server import as_code  # plan_skills, sync_skills: a folder of skills
+
+    for tool, title, hints in TOOLS + as_code.TOOLS:
         server.add_tool(_in_mode(tool, settings.wire), title=title, annotations=hints)
     return server

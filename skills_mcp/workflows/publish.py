@@ -20,7 +20,7 @@ from skills_mcp.reporting import Reporter
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import SkillCheck, check_folder, check_skill_id
-from skills_mcp.workflows import same_name
+from skills_mcp.workflows import compare, same_name
 
 # Listing skills to find one by name: the largest page every API version accepts.
 FIND_PAGE_SIZE = 100
@@ -90,19 +90,26 @@ async def create_skill(
 
 
 async def publish_skill(
-    api: SkillsAPI, allowed: Sequence[Path], path: str, skill_id: str | None = None, reporter: Reporter | None = None
+    api: SkillsAPI,
+    allowed: Sequence[Path],
+    path: str,
+    skill_id: str | None = None,
+    reporter: Reporter | None = None,
+    *,
+    force: bool = False,
 ) -> PublishResult:
-    """Add a version to the skill with this name, or create the skill when there is none."""
+    """Add a version to the skill with this name, or create the skill when there is none. A version is added
+    only when the files differ from the newest version's (action "unchanged" otherwise), unless `force`."""
     reporter = reporter or Reporter()
     package = await _package(path, allowed, check_skill_id(skill_id) if skill_id is not None else [], reporter)
     if skill_id is not None:
-        return await _add_version(api, skill_id, package, reporter)
+        return await _add_version(api, skill_id, package, reporter, skip_unchanged=not force)
     name = package.folder_name
     async with _name_locks.setdefault(name, anyio.Lock()):
         found = await _the_skill_named(api, name, reporter)
         if found is not None:
             await reporter.say(f"Adding a version to {found['id']}, the skill named '{name}'.")
-            return await _add_version(api, found["id"], package, reporter, skill=found)
+            return await _add_version(api, found["id"], package, reporter, skill=found, skip_unchanged=not force)
         await reporter.say(f"No skill is named '{name}' yet; creating it.")
         created = await api.create_skill(package, reporter=reporter)
         winner, warnings = await _race_winner(api, name, created)
@@ -170,11 +177,20 @@ async def _move(
 
 
 async def _add_version(
-    api: SkillsAPI, skill_id: str, package: Package, reporter: Reporter, skill: dict[str, Any] | None = None
+    api: SkillsAPI,
+    skill_id: str,
+    package: Package,
+    reporter: Reporter,
+    skill: dict[str, Any] | None = None,
+    *,
+    skip_unchanged: bool = False,
 ) -> PublishResult:
     """One read of the skill before (`skill`, when the caller has it) and none after: its newest version
-    is now the one just made, so the result shows it without asking again."""
+    is now the one just made, so the result shows it without asking again. `skip_unchanged`: compare first
+    (see `compare`), and upload nothing when the newest version holds these very files."""
     skill = skill if skill is not None else await api.get_skill(skill_id)
+    if skip_unchanged and (same := await compare.unchanged_result(api, skill, package, reporter)) is not None:
+        return same
     version = await api.create_skill_version(skill_id, package, reporter, skill=skill)
     now = {"updated_at": version.get("created_at") or skill.get("updated_at")}
     if "latest_version" in skill:

@@ -1,0 +1,74 @@
+"""MCP tools for a folder of skills kept as code: plan_skills (read-only) and sync_skills.
+
+Real annotations, as in tools.py (no `from __future__ import annotations`): the SDK reads them at server build.
+"""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from skills_mcp.lazy import lazy_module
+from skills_mcp.server.tools import Roots, State, _allowed, _api, _reporter, _result, _tool_call
+from skills_mcp.workflows.plan_result import PlanResult
+
+if TYPE_CHECKING:
+    from skills_mcp.workflows import plan as planner
+    from skills_mcp.workflows import sync as syncer
+else:  # the plan and sync path loads on the first call
+    planner, syncer = map(lazy_module, ["skills_mcp.workflows.plan", "skills_mcp.workflows.sync"])
+
+SkillsDir = Annotated[
+    str,
+    Field(
+        description="The folder that holds your skill folders (each one holding SKILL.md, at any depth), absolute "
+        "or starting with ~, e.g. ~/repo/skills. Its skills.lock.json maps each folder to its skill and version.",
+        examples=["~/repo/skills"],
+    ),
+]
+
+
+async def plan_skills(path: SkillsDir, roots: Roots, ctx: State) -> Annotated[CallToolResult, PlanResult]:
+    """Show what sync_skills would do for every skill folder under a folder of skills; changes nothing.
+
+    Each folder is matched to a skill through the folder's skills.lock.json, else by its SKILL.md name,
+    and gets one action: create (no such skill), update (with the files added, removed and modified and
+    the frontmatter fields changed), unchanged, delete (a skill the lock file records whose folder is
+    gone; sync_skills deletes it only with prune=true), or invalid (with every problem; the others go on).
+    """
+    with _tool_call(ctx):
+        result = (await planner.plan(_api(ctx), _allowed(ctx, roots), path)).result()
+    return _result(ctx, result, syncer.render(result, synced=False))
+
+
+async def sync_skills(
+    path: SkillsDir,
+    roots: Roots,
+    ctx: State,
+    prune: Annotated[
+        bool,
+        Field(
+            description="Also delete skills the lock file records whose folder is gone (with all their versions). "
+            "Only skills this lock file recorded are ever deleted. Cannot be undone."
+        ),
+    ] = False,
+) -> Annotated[CallToolResult, PlanResult]:
+    """Publish every skill folder under a folder of skills that changed, and record them in its skills.lock.json.
+
+    Applies plan_skills' plan a few skills at a time: creates and updates (a skill whose files did not
+    change gets no new version), and with prune=true deletes what the lock file records whose folder is
+    gone. A skill that fails does not stop the others: each row says done, failed (with why) or skipped.
+    The lock file pins each skill's version, for the Messages API's container.skills.
+    """
+    with _tool_call(ctx):
+        result = await syncer.sync(_api(ctx), _allowed(ctx, roots), path, prune=prune, reporter=_reporter(ctx))
+    return _result(ctx, result, syncer.render(result, synced=True))
+
+
+TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
+    (plan_skills, "Plan a folder of skills (dry run)",
+     ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)),
+    (sync_skills, "Sync a folder of skills",
+     ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)),
+]  # fmt: skip

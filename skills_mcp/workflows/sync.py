@@ -1,0 +1,194 @@
+"""`sync`: apply a plan, a few skills at a time, past any one that fails, then write the lock file.
+
+The lock file records, per folder, the skill and the version now pinned, so the next plan compares
+hashes without a download and a team can pin those versions in its Messages API calls. Entries are
+rewritten only for skills this sync published or found unchanged: an entry whose skill is gone, or
+whose folder failed, stays as it was, to be looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from skills_mcp.api.client import SkillsAPI
+from skills_mcp.errors import ConfigError, SkillsMcpError
+from skills_mcp.reporting import QUIET, Reporter
+from skills_mcp.skill.content_hash import content_hash, package_digests
+from skills_mcp.workflows import lifecycle
+from skills_mcp.workflows import publish as publisher
+from skills_mcp.workflows.lockfile import LockEntry, utc_now
+from skills_mcp.workflows.plan import DEFAULT_CONCURRENCY, Planned, Work, own_budget, plan
+from skills_mcp.workflows.plan_result import ACTIONS, PlanResult
+
+_SIGNS = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "invalid": "!"}
+
+
+async def sync(
+    api: SkillsAPI,
+    allowed: Sequence[Path],
+    path: str,
+    *,
+    prune: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    reporter: Reporter = QUIET,
+) -> PlanResult:
+    """Plan, then create, update and (with `prune`) delete; one progress line per skill done."""
+    planned = await plan(api, allowed, path, concurrency=concurrency, detail=False)
+    limiter = anyio.CapacityLimiter(concurrency)
+    entries: dict[str, LockEntry] = {}
+    done = 0
+
+    async def apply(work: Work) -> None:
+        nonlocal done
+        async with limiter:
+            try:
+                with own_budget(api):
+                    entry = await _apply(api, planned, work, prune=prune)
+                if entry is not None:
+                    entries[entry.folder] = entry
+            except ConfigError:
+                raise  # the same for every skill: said once
+            except SkillsMcpError as exc:
+                work.error = exc
+                work.row.problems.append(str(exc))
+                work.row.status = "failed"
+        done += 1
+        await reporter.say(f"[{done}/{len(planned.works)}] {progress_line(work)}")
+
+    try:
+        async with anyio.create_task_group() as tg:
+            for work in planned.works:
+                tg.start_soon(apply, work)
+    except* ConfigError as group:
+        raise group.exceptions[0] from None
+    await _save_lock(planned, entries)
+    return planned.result()
+
+
+async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -> LockEntry | None:
+    """Do what the plan says for one skill; the lock entry to record, if any."""
+    row = work.row
+    if row.action == "invalid":
+        row.status = "failed"
+        return None
+    if row.action == "delete":
+        return await _delete(api, work, prune=prune)
+    if row.action == "create":
+        assert work.root is not None and work.package is not None
+        work.digests = await anyio.to_thread.run_sync(package_digests, work.package)  # for the lock entry
+        result = await publisher.publish_skill(api, planned.allowed, str(work.root), None, QUIET)
+        skill = result.skill.model_dump(exclude_none=True)
+        version = result.version.model_dump(exclude_none=True) if result.version is not None else None
+    elif row.action == "update":
+        assert work.skill is not None and work.package is not None
+        skill, version = (
+            work.skill,
+            await api.create_skill_version(row.skill_id or "", work.package, QUIET, skill=work.skill),
+        )
+    else:  # unchanged
+        assert work.skill is not None
+        if work.lock is not None and work.comparison is not None and work.comparison.decided_by == "lock":
+            row.status, row.version = "done", work.lock.version
+            return work.lock  # as it was: the same bytes in the lock file
+        comparison = work.comparison
+        known = comparison.version.model_dump(exclude_none=True) if comparison and comparison.version else None
+        skill, version = work.skill, known or await _newest(api, work.skill)
+    row.status, row.skill_id = "done", str(skill["id"])
+    return _entry(api, work, skill, version)
+
+
+async def _delete(api: SkillsAPI, work: Work, *, prune: bool) -> LockEntry | None:
+    """Only with prune, only a skill the lock recorded, and only when the search for folders finished."""
+    row = work.row
+    if (row.problems and work.skill is not None) or not prune:
+        row.status = "skipped"
+        if not prune:
+            row.problems.append("Not deleted: sync deletes only with --prune (prune=true).")
+        return work.lock
+    if work.skill is not None:
+        await lifecycle.delete_skill(api, row.skill_id or "", delete_versions=True)
+    row.status = "done"
+    return None
+
+
+async def _newest(api: SkillsAPI, skill: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest version, to pin and to date (a skill found unchanged without a current lock entry)."""
+    ref = api.settings.wire.latest(skill)
+    return await api.get_skill_version(str(skill["id"]), ref) if ref else None
+
+
+def _entry(api: SkillsAPI, work: Work, skill: dict[str, Any], version: dict[str, Any] | None) -> LockEntry:
+    ref = api.version_ref(version) if version is not None else api.settings.wire.latest(skill) or ""
+    work.row.version = ref
+    when = (version or {}).get("created_at") or skill.get("updated_at") or utc_now()
+    return LockEntry(
+        folder=work.row.path,
+        skill_id=str(skill["id"]),
+        version=ref,
+        content_hash=content_hash(work.digests),
+        name=work.row.name or "",
+        published_at=str(when),
+        files={d.path: d.sha256 for d in work.digests},
+    )
+
+
+async def _save_lock(planned: Planned, entries: dict[str, LockEntry]) -> None:
+    """The old entries, with this sync's written over them; deletes done and folders moved drop out."""
+    lock = planned.lock
+    rows = {w.row.path: w for w in planned.works}
+    moved_to = {e.skill_id for e in entries.values()}
+    kept: dict[str, LockEntry] = {}
+    for folder, old in lock.entries.items():
+        work = rows.get(folder)
+        if work is None and old.skill_id in moved_to:
+            continue  # its folder moved, and the new folder's entry names the skill
+        if work is not None and work.row.action == "delete" and work.row.status == "done":
+            continue
+        kept[folder] = old
+    lock.entries = {**kept, **entries}
+    try:
+        await anyio.to_thread.run_sync(lock.save)
+    except OSError as exc:
+        raise SkillsMcpError(
+            f"The skills were synced, but the lock file {lock.path} could not be written: {exc.strerror or exc}. "
+            "Fix the folder's permissions or free space, then sync again (it finds them unchanged)."
+        ) from None
+
+
+def progress_line(work: Work) -> str:
+    """One skill as a plan line: `~ update    team/pdf-tools  skill_01...`, and after sync what became of it."""
+    row = work.row
+    text = f"{_SIGNS[row.action]} {row.action:<9} {row.path}"
+    if row.name and row.name != row.path.rsplit("/", 1)[-1]:
+        text += f" ({row.name})"
+    text += f"  {row.skill_id}" if row.skill_id else ""
+    if row.status in ("failed", "skipped"):
+        return f"{text}: {row.status}"
+    return text + (f" -> {row.version}" if row.version else "")
+
+
+def render(result: PlanResult, *, synced: bool) -> str:
+    """A plan a person reviews: one line per skill, then its changed files indented; the counts last."""
+    lines = [f"problem: {p}" for p in result.problems]
+    for work_row in result.skills:
+        lines.append(progress_line(Work(work_row)))
+        changes = work_row.changes
+        lines += [f"    + {f}" for f in changes.added] + [f"    - {f}" for f in changes.removed]
+        lines += [f"    ~ {f}" for f in changes.modified]
+        lines += [f"    frontmatter: {', '.join(changes.frontmatter)}"] if changes.frontmatter else []
+        lines += [f"    {p}" for p in work_row.problems]
+    s = result.summary
+    if synced:
+        done = {a: sum(r.action == a and r.status == "done" for r in result.skills) for a in ACTIONS}
+        failed = sum(r.status == "failed" for r in result.skills)
+        lines.append(f"Synced: {done['create']} created, {done['update']} updated, {done['unchanged']} unchanged, "
+                     f"{done['delete']} deleted, {failed} failed; lock file {result.lock_file}.")  # fmt: skip
+    else:
+        lines.append(f"Plan: {s.create} to create, {s.update} to update, {s.unchanged} unchanged, {s.delete} to "
+                     f"delete, {s.invalid} invalid.")  # fmt: skip
+    return "\n".join(lines)
