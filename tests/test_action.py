@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import API_KEY, Emulator
+from conftest import API_KEY, Emulator, write_skill
 
 from skills_mcp import __version__
 
@@ -160,14 +160,128 @@ def test_install_refuses_a_version_that_is_not_one(tmp_path: Path, version: str)
     assert "0.2.0" in step.stdout  # how to fix it
 
 
-# --- run.py ---------------------------------------------------------------------------------------------
+# --- run.py against the emulator ----------------------------------------------------------------------
+
+
+def test_first_sync_creates_then_a_second_changes_nothing(api: Emulator, tmp_path: Path) -> None:
+    skills = tmp_path / "repo" / "skills"
+    for name in ("alpha", "beta", "gamma"):
+        write_skill(skills, name)
+
+    first = run_step("run.py", tmp_path / "repo", tmp_path, against(api), {"path": "skills"})
+    uploads = api.upload_count()
+    second = run_step("run.py", tmp_path / "repo", tmp_path, against(api), {"path": "skills"})
+
+    assert first.code == 0, first.stderr
+    assert first.outputs == {
+        "changed": "true",
+        "created": "3",
+        "updated": "0",
+        "deleted": "0",
+        "lock-file": "skills/skills.lock.json",
+    }
+    assert (tmp_path / "repo" / "skills" / "skills.lock.json").is_file()
+    assert first.summary.startswith("### skills-mcp sync\n")
+    assert "3 created, 0 updated, 0 deleted, 0 unchanged, 0 invalid" in first.summary
+    rows = table_rows(first.summary)
+    assert sorted((r[0], r[1], r[3]) for r in rows) == [("+", n, "create") for n in ("alpha", "beta", "gamma")]
+    assert all(r[4] for r in rows)  # each names the version it made
+
+    assert second.code == 0, second.stderr
+    assert second.outputs["changed"] == "false" and second.outputs["created"] == "0"
+    assert second.outputs["lock-file"] == "skills/skills.lock.json"
+    assert [r[3] for r in table_rows(second.summary)] == ["unchanged"] * 3
+    assert api.upload_count() == uploads  # nothing uploaded the second time
+    for step in (first, second):
+        assert API_KEY not in step.everything()
+
+
+def test_check_only_with_a_change_fails_and_shows_the_plan(api: Emulator, tmp_path: Path) -> None:
+    skills = tmp_path / "skills"
+    write_skill(skills, "alpha")
+    write_skill(skills, "beta")
+    assert run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills"}).code == 0
+    (skills / "alpha" / "notes.md").write_text("new\n")
+    write_skill(skills, "gamma")
+    uploads = api.upload_count()
+
+    check = run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills", "check-only": "true"})
+
+    assert check.code == 1, check.stderr
+    assert check.summary.startswith("### skills-mcp plan --check: changes pending\n")
+    assert "1 to create, 1 to update, 0 to delete, 1 unchanged" in check.summary
+    rows = {r[1]: r for r in table_rows(check.summary)}
+    assert rows["alpha"][3] == "update" and "+notes.md" in rows["alpha"][5]
+    assert rows["gamma"][3] == "create" and rows["beta"][3] == "unchanged"
+    assert check.outputs["changed"] == "true"
+    assert (check.outputs["created"], check.outputs["updated"]) == ("1", "1")
+    assert api.upload_count() == uploads  # a check changes nothing
+    assert API_KEY not in check.everything()
+
+
+def test_check_only_in_sync_passes(api: Emulator, tmp_path: Path) -> None:
+    write_skill(tmp_path / "skills", "alpha")
+    assert run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills"}).code == 0
+
+    inputs = {"path": "skills", "check-only": "true", "prune": "true"}  # one set of inputs for PRs and main
+    check = run_step("run.py", tmp_path, tmp_path, against(api), inputs)
+
+    assert check.code == 0, check.stderr
+    assert check.summary.startswith("### skills-mcp plan --check: in sync\n")
+    assert check.outputs["changed"] == "false"
+
+
+def test_a_removed_folder_is_deleted_only_with_prune(api: Emulator, tmp_path: Path) -> None:
+    skills = tmp_path / "skills"
+    write_skill(skills, "alpha")
+    write_skill(skills, "beta")
+    assert run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills"}).code == 0
+    for child in sorted((skills / "beta").rglob("*"), reverse=True):
+        child.unlink() if child.is_file() else child.rmdir()
+    (skills / "beta").rmdir()
+
+    kept = run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills"})
+    skills_left = len(api.state.store.skills)
+    pruned = run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills", "prune": "true"})
+
+    assert kept.code == 0, kept.stderr
+    assert kept.outputs["deleted"] == "0" and kept.outputs["changed"] == "false"
+    assert skills_left == 2
+    assert "delete (skipped: prune is off)" in kept.summary
+    assert pruned.code == 0, pruned.stderr
+    assert pruned.outputs["deleted"] == "1" and pruned.outputs["changed"] == "true"
+    assert len(api.state.store.skills) == 1
+
+
+def test_an_invalid_folder_is_in_the_table_and_an_error_annotation(api: Emulator, tmp_path: Path) -> None:
+    write_skill(tmp_path / "skills", "alpha")
+    write_skill(tmp_path / "skills", "broken", frontmatter="name: broken\n")  # no description
+
+    step = run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills"})
+
+    rows = {r[1] or r[2]: r for r in table_rows(step.summary)}
+    broken = next(r for key, r in rows.items() if "broken" in key)
+    assert broken[0] == "!" and broken[3] == "invalid" and "description" in broken[5]
+    assert step.outputs["created"] == "1"
+    assert re.search(r"^::error title=skills-mcp invalid::.*broken.*description", step.stdout, re.M)
+
+
+def test_without_a_key_the_step_fails_and_says_so(api: Emulator, tmp_path: Path) -> None:
+    write_skill(tmp_path / "skills", "alpha")
+
+    step = run_step("run.py", tmp_path, tmp_path, {"ANTHROPIC_BASE_URL": api.url}, {"path": "skills"})
+
+    assert step.code == 5
+    assert "ANTHROPIC_API_KEY" in step.stderr
+    assert step.summary == "### skills-mcp: failed (exit 5) before a plan; see the log\n"
+    assert step.outputs == {}
 
 
 @pytest.mark.parametrize(
     ("inputs", "says"),
     [
         ({"prune": "yes"}, "input `prune` is 'yes': give true or false"),
-        ({"check-only": "true", "prune": "true"}, "input `prune` does nothing with `check-only: true`"),
+        ({"check-only": "1"}, "input `check-only` is '1': give true or false"),
     ],
 )
 def test_a_bad_input_is_refused_before_anything_runs(tmp_path: Path, inputs: dict[str, str], says: str) -> None:
@@ -176,3 +290,28 @@ def test_a_bad_input_is_refused_before_anything_runs(tmp_path: Path, inputs: dic
     assert step.code == 2
     assert step.stdout.startswith("::error title=skills-mcp action::") and says in step.stdout
     assert step.summary == "" and step.outputs == {}
+
+
+def test_a_skill_name_or_path_cannot_break_the_table_or_start_a_command(api: Emulator, tmp_path: Path) -> None:
+    """Folder names come from the repository: a pipe, HTML or a newline in one stays inside its cell."""
+    odd = tmp_path / "skills" / "a|b <i>x</i>"
+    write_skill(odd, "alpha")
+
+    step = run_step("run.py", tmp_path, tmp_path, against(api), {"path": "skills"})
+
+    assert step.code == 0, step.stderr
+    (row,) = table_rows(step.summary)
+    assert len(row) == 6 and "a\\|b &lt;i&gt;x&lt;/i&gt;" in row[2]
+    assert "<i>" not in step.summary
+
+
+def test_local_mode_says_so_in_the_summary(tmp_path: Path) -> None:
+    """SKILLS_MCP_LOCAL (a dry run of a workflow with no key) must not read as a real sync."""
+    write_skill(tmp_path / "skills", "alpha")
+    local = {"SKILLS_MCP_LOCAL": "1", "SKILLS_MCP_DATA_DIR": str(tmp_path / "data")}
+
+    step = run_step("run.py", tmp_path, tmp_path, local, {"path": "skills"})
+
+    assert step.code == 0, step.stderr
+    assert step.summary.startswith("### skills-mcp sync (local emulator, not the Anthropic API)\n")
+    assert step.outputs["created"] == "1"

@@ -43,17 +43,15 @@ class Inputs:
 
     @classmethod
     def from_env(cls) -> Inputs:
-        check_only, prune = flag("check-only"), flag("prune")
-        if check_only and prune:
-            raise InputError("input `prune` does nothing with `check-only: true` (a check changes nothing): drop one")
         path = os.environ.get("INPUT_PATH", "").strip() or "."
-        return cls(path, check_only, prune, os.environ.get("INPUT_WORKSPACE_ID", "").strip())
+        path = f"./{path}" if path.startswith("-") else path  # a folder, never an option
+        return cls(path, flag("check-only"), flag("prune"), os.environ.get("INPUT_WORKSPACE_ID", "").strip())
 
     def command(self) -> list[str]:
         """The skills-mcp command line, run by this interpreter (the one the package was installed into)."""
         args = [sys.executable, "-m", "skills_mcp"]
         args += ["plan", self.path, "--check", "--json"] if self.check_only else ["sync", self.path, "--json"]
-        if self.prune:
+        if self.prune and not self.check_only:  # a plan shows the deletes either way
             args.append("--prune")
         if self.workspace_id:
             args += ["--workspace-id", self.workspace_id]
@@ -78,15 +76,21 @@ def failure(entry: dict[str, Any]) -> str:
 
 
 def status(entry: dict[str, Any], inputs: Inputs) -> str:
-    """done (it happened, or under --check would), skipped (a delete without prune), or failed."""
+    """done (it happened, or under --check would), skipped (a delete without prune), or failed.
+
+    sync says so in each entry's `status`; without one (a plan, or an older sync) it is inferred."""
     action = entry.get("action")
-    if action == "invalid" or failure(entry):
+    if action == "invalid":
         return "failed"
-    if action == "delete" and not inputs.check_only and not inputs.prune:
-        return "skipped"
-    if inputs.check_only or action in ("unchanged", "delete") or entry.get("version"):
+    if inputs.check_only:
         return "done"
-    return "failed"  # a create or update that reports no version did not land
+    if entry.get("status") in ("done", "failed", "skipped"):
+        return str(entry["status"])
+    if action == "delete" and not inputs.prune:
+        return "skipped"
+    if failure(entry):
+        return "failed"
+    return "done" if action in ("unchanged", "delete") or entry.get("version") else "failed"
 
 
 def counts(document: dict[str, Any], inputs: Inputs) -> dict[str, int]:
@@ -142,6 +146,8 @@ def markdown(document: dict[str, Any], totals: dict[str, int], inputs: Inputs, c
     else:
         title = "### skills-mcp sync" + ("" if code == 0 else f": failed (exit {code})")
         verbs = ("created", "updated", "deleted")
+    if document.get("local_emulator"):  # SKILLS_MCP_LOCAL: nothing reached the Anthropic API
+        title += " (local emulator, not the Anthropic API)"
     line = ", ".join(f"{totals[a]} {v}" for a, v in zip(("create", "update", "delete"), verbs, strict=True))
     line += f", {totals['unchanged']} unchanged, {totals['invalid']} invalid"
     rows = ["| | Skill | Folder | Action | Version | Changes |", "|---|---|---|---|---|---|"]
@@ -151,7 +157,8 @@ def markdown(document: dict[str, Any], totals: dict[str, int], inputs: Inputs, c
         label = action if action == "invalid" else shown[status(entry, inputs)]
         cells = (MARK.get(action, "?"), entry.get("name") or "", entry.get("path") or "", label)
         rows.append("| " + " | ".join(cell(c) for c in (*cells, version_text(entry), changes_text(entry))) + " |")
-    return "\n".join([title, "", line, "", *rows]) + "\n"
+    overall = [f"- {cell(problem)}" for problem in document.get("problems") or []]
+    return "\n".join([title, "", line, "", *overall, *([""] if overall else []), *rows]) + "\n"
 
 
 def annotate(text: str) -> str:
@@ -196,6 +203,8 @@ def main() -> int:
     append("GITHUB_STEP_SUMMARY", table)
     write_outputs(outputs(totals, Path(inputs.path) / LOCK_NAME))
     print(table)
+    for problem in document.get("problems") or []:
+        print(f"::error title=skills-mcp::{annotate(str(problem))}")
     for entry in document["skills"]:
         if status(entry, inputs) == "failed":
             where = entry.get("path") or entry.get("name") or "?"
