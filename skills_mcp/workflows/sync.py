@@ -169,6 +169,8 @@ def progress_line(work: Work) -> str:
     text += f"  {row.skill_id}" if row.skill_id else ""
     if row.status in ("failed", "skipped"):
         return f"{text}: {row.status}"
+    if row.action == "delete" and row.status == "done":
+        return f"{text}: deleted"
     return text + (f" -> {row.version}" if row.version else "")
 
 
