@@ -117,7 +117,7 @@ def test_action_yml_steps_set_up_python_then_call_exactly_the_step_scripts() -> 
     assert runs["using"] == "composite"
     setup, install, run = runs["steps"]
     assert setup["uses"].startswith("actions/setup-python@")
-    assert install["run"] == '"$GITHUB_ACTION_PATH/scripts/action/install.sh"'
+    assert install["run"] == 'bash "$GITHUB_ACTION_PATH/scripts/action/install.sh"'
     assert run["run"] == 'python "$GITHUB_ACTION_PATH/scripts/action/run.py"' and run["id"] == "run"
     assert install["env"] == {"INPUT_VERSION": "${{ inputs.version }}"}
     mapped = {k: v for k, v in run["env"].items() if k.startswith("INPUT_")}
