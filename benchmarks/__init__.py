@@ -1,1 +1,1 @@
-"""Benchmarks: each script prints ratios measured side by side in one run (see the README's Performance)."""
+"""Benchmarks: each script prints ratios measured side by side in one run (see docs/performance.md)."""

@@ -1,6 +1,6 @@
 """Each benchmark script still runs (quickly, tiny) and reports in its documented form.
 
-Numbers are measured by hand (the README's Performance); a quick run on a shared machine says nothing
+Numbers are measured by hand (docs/performance.md); a quick run on a shared machine says nothing
 about speed, so no verdict is required to pass. What is checked is that each script measures what it
 says: its tables with their columns and rows, every ratio a number, one verdict line per target, in
 one form, that agrees with its own number and target and judges a number the script showed.

@@ -51,10 +51,15 @@ def test_the_installed_script_serves_and_reports_the_distribution_name(
     assert "publish_skill" in tools
 
 
+def documentation() -> str:
+    """What a reader copies from: the README and every page of docs/."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
 def claude_desktop_configs() -> list[dict[str, object]]:
-    """Every Claude Desktop config we show: the example file, and each JSON block of the README."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", readme, re.DOTALL) if "mcpServers" in b]
+    """Every Claude Desktop config we show: the example file, and each JSON block of the README and docs/."""
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", documentation(), re.DOTALL) if "mcpServers" in b]
     example = json.loads((ROOT / "claude_desktop_config.example.json").read_text(encoding="utf-8"))
     return [example, *blocks]
 
@@ -66,9 +71,8 @@ def test_every_uvx_config_runs_this_distribution() -> None:
     assert all(args[0] == NAME for args in via_uvx), via_uvx
 
 
-def test_every_pip_install_command_in_the_readme_installs_this_distribution() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    commands = "".join(re.findall(r"```bash\n(.*?)```", readme, re.DOTALL))  # what a reader copies and runs
+def test_every_pip_install_command_in_the_docs_installs_this_distribution() -> None:
+    commands = "".join(re.findall(r"```bash\n(.*?)```", documentation(), re.DOTALL))  # what a reader copies and runs
     targets = re.findall(r"pip install (?:-\w+ )*(\S+)", commands)
     from_the_index = [t for t in targets if not t.startswith((".", '".', "'."))]  # `pip install .` is a checkout
     assert from_the_index and all(t == NAME for t in from_the_index), targets

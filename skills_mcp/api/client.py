@@ -1,6 +1,6 @@
 """The Skills API over one shared httpx2 client: headers, retries, time budget, and errors in plain words.
 
-Retry rules, in short (the README's "Reliability and security" has the long form):
+Retry rules, in short (docs/reliability.md has the long form):
 - a request that never left (connection refused, no free connection) is sent again;
 - 408, 429, 502, 503, 504 and 529 are retried after the wait the server names, else after an
   exponential backoff with jitter; `x-should-retry` overrides the status;
