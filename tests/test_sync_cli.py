@@ -299,3 +299,26 @@ def test_pins_warns_past_what_one_request_takes(api: Emulator, tmp_path: Path) -
     pinned = [{"type": "custom", "skill_id": f"skill_{i}", "version": f"skillver_{i}"} for i in (1, 3)]
     assert json.loads(some.stdout)["skills"] == pinned
     assert some.stderr == "" and api.state.requests == []  # pins reads the lock file only
+
+
+def test_a_first_sync_lists_the_skills_once_not_once_per_create(api: Emulator, tmp_path: Path) -> None:
+    root = tmp_path / "skills"
+    for name in ("one", "two", "three", "four"):
+        write_skill(root, name)
+    write_skill(tmp_path / "elsewhere", "other")
+    assert cli("publish", str(tmp_path / "elsewhere" / "other"), api=api).returncode == 0
+    api.state.requests.clear()
+
+    synced = cli("sync", str(root), api=api)
+
+    assert synced.returncode == 0, synced.stderr
+    api.state.wait_idle()
+    seen = [(r.method, r.path) for r in api.state.requests]
+    # The plan: one listing, and the one existing skill's newest version for its name. Each create: the upload,
+    # the client's one-page snapshot of the newest skills (to tell whether a lost answer landed), the read-back.
+    # No create lists every skill again, nor reads every skill's name again.
+    assert seen[:2] == [
+        ("GET", "/v1/skills"),
+        ("GET", f"/v1/skills/{next(iter(api.state.store.skills))}/versions/latest"),
+    ]
+    assert sum(method == "POST" for method, _ in seen) == 4 and len(seen) == 2 + 4 * 3

@@ -81,7 +81,10 @@ async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -
     if row.action == "create":
         assert work.root is not None and work.package is not None
         work.digests = await anyio.to_thread.run_sync(package_digests, work.package)  # for the lock entry
-        result = await publisher.publish_skill(api, planned.allowed, str(work.root), None, QUIET)
+        # The plan's one listing found no skill of this name a moment ago: create it, without the listing per
+        # create that publish_skill's find-or-create makes (a first sync of N skills would read N x N times).
+        # A skill of the same name made meanwhile elsewhere is not matched to this folder: the lock file pins it.
+        result = await publisher.create_skill(api, planned.allowed, str(work.root), None, QUIET, allow_duplicate=True)
         skill = result.skill.model_dump(exclude_none=True)
         version = result.version.model_dump(exclude_none=True) if result.version is not None else None
     elif row.action == "update":
