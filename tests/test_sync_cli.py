@@ -322,3 +322,23 @@ def test_a_first_sync_lists_the_skills_once_not_once_per_create(api: Emulator, t
         ("GET", f"/v1/skills/{next(iter(api.state.store.skills))}/versions/latest"),
     ]
     assert sum(method == "POST" for method, _ in seen) == 4 and len(seen) == 2 + 4 * 3
+
+
+def test_several_skills_of_one_name_are_a_problem_listing_the_choices(api: Emulator, tmp_path: Path) -> None:
+    root = skills_dir(tmp_path)
+    ids = [
+        as_json(cli("create", str(root / "alpha"), "--allow-duplicate", "--json", api=api))["skill"]["id"]
+        for _ in range(2)
+    ]
+    api.state.requests.clear()
+
+    planned = cli("plan", str(root), api=api)
+    synced = cli("sync", str(root), "--json", api=api)
+
+    assert planned.returncode == 1
+    assert "! invalid   alpha" in planned.stdout and "2 skills are named 'alpha'" in planned.stdout
+    assert all(f"\n      - {skill_id}: " in planned.stdout for skill_id in ids)  # each choice on a line of its own
+    rows = {s["path"]: s for s in as_json(synced)["skills"]}
+    assert rows["alpha"]["status"] == "failed" and rows["team/beta"]["status"] == "done"
+    assert all(len(api.state.store.skills[i].versions) == 1 for i in ids)  # neither was touched
+    assert list(lock_of(root)["skills"]) == ["team/beta"]

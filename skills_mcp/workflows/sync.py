@@ -186,7 +186,7 @@ def render(result: PlanResult, *, synced: bool) -> str:
         lines += [f"    + {f}" for f in changes.added] + [f"    - {f}" for f in changes.removed]
         lines += [f"    ~ {f}" for f in changes.modified]
         lines += [f"    frontmatter: {', '.join(changes.frontmatter)}"] if changes.frontmatter else []
-        lines += [f"    {p}" for p in work_row.problems]
+        lines += ["    " + p.replace("\n", "\n      ") for p in work_row.problems]
     s = result.summary
     if synced:
         done = {a: sum(r.action == a and r.status == "done" for r in result.skills) for a in ACTIONS}
