@@ -342,3 +342,19 @@ def test_several_skills_of_one_name_are_a_problem_listing_the_choices(api: Emula
     assert rows["alpha"]["status"] == "failed" and rows["team/beta"]["status"] == "done"
     assert all(len(api.state.store.skills[i].versions) == 1 for i in ids)  # neither was touched
     assert list(lock_of(root)["skills"]) == ["team/beta"]
+
+
+def test_nothing_is_deleted_when_the_search_for_folders_had_problems(api: Emulator, tmp_path: Path) -> None:
+    root = skills_dir(tmp_path)
+    assert cli("sync", str(root), api=api).returncode == 0
+    beta_id = lock_of(root)["skills"]["team/beta"]["skill_id"]
+    (root / "team" / "beta" / "SKILL.md").unlink()
+    (root / ".skillignore").write_text("*a*b*c*/\n", encoding="utf-8")  # refused: too wild to match safely
+
+    pruned = cli("sync", str(root), "--prune", "--json", api=api)
+
+    document = as_json(pruned)
+    assert pruned.returncode == 1 and ".skillignore line 1" in document["problems"][0]
+    row = next(s for s in document["skills"] if s["path"] == "team/beta")
+    assert row["status"] == "skipped" and "Not deleted" in row["problems"][0]
+    assert beta_id in api.state.store.skills and "team/beta" in lock_of(root)["skills"]

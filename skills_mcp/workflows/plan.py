@@ -262,8 +262,8 @@ async def _deletes(
     rows = [Work(PlannedSkill(name=e.name, path=e.folder, skill_id=e.skill_id, action="delete"), lock=e) for e in gone]
     if found.problems:
         for work in rows:
-            work.row.problems.append("Not deleted: the search for skill folders did not finish (see the problems "
-                                     "above), so the folder may still be there.")  # fmt: skip
+            work.row.problems.append("Not deleted: the search for skill folders had problems (see above), so "
+                                     "the folder may still be there. Fix them, then sync again.")  # fmt: skip
 
     async def still_there(work: Work) -> None:
         assert work.lock is not None
