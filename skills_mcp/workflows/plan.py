@@ -30,9 +30,9 @@ from skills_mcp.workflows import same_name
 from skills_mcp.workflows.compare import Comparison, compare_with_newest
 from skills_mcp.workflows.lockfile import LockEntry, LockFile
 from skills_mcp.workflows.plan_result import ACTIONS, Changes, PlannedSkill, PlanResult, Summary
+from skills_mcp.workflows.publish import FIND_PAGE_SIZE
 
 DEFAULT_CONCURRENCY = 4
-_LIST_PAGE = 100
 
 
 @dataclass
@@ -284,7 +284,7 @@ async def skills_named(
 ) -> dict[str, list[dict[str, Any]]]:
     """Custom skills whose newest version carries one of `names`, by name, oldest first: one listing and
     one read per skill for all the folders at once, where a search per folder would repeat it."""
-    skills = await api.all_skills(source="custom", page_size=_LIST_PAGE)
+    skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
     found: dict[str, list[dict[str, Any]]] = {}
 
     async def read(skill: dict[str, Any]) -> None:
