@@ -299,3 +299,62 @@ def test_pins_warns_past_what_one_request_takes(api: Emulator, tmp_path: Path) -
     pinned = [{"type": "custom", "skill_id": f"skill_{i}", "version": f"skillver_{i}"} for i in (1, 3)]
     assert json.loads(some.stdout)["skills"] == pinned
     assert some.stderr == "" and api.state.requests == []  # pins reads the lock file only
+
+
+def test_a_first_sync_lists_the_skills_once_not_once_per_create(api: Emulator, tmp_path: Path) -> None:
+    root = tmp_path / "skills"
+    for name in ("one", "two", "three", "four"):
+        write_skill(root, name)
+    write_skill(tmp_path / "elsewhere", "other")
+    assert cli("publish", str(tmp_path / "elsewhere" / "other"), api=api).returncode == 0
+    api.state.requests.clear()
+
+    synced = cli("sync", str(root), api=api)
+
+    assert synced.returncode == 0, synced.stderr
+    api.state.wait_idle()
+    seen = [(r.method, r.path) for r in api.state.requests]
+    # The plan: one listing, and the one existing skill's newest version for its name. Each create: the upload,
+    # the client's one-page snapshot of the newest skills (to tell whether a lost answer landed), the read-back.
+    # No create lists every skill again, nor reads every skill's name again.
+    assert seen[:2] == [
+        ("GET", "/v1/skills"),
+        ("GET", f"/v1/skills/{next(iter(api.state.store.skills))}/versions/latest"),
+    ]
+    assert sum(method == "POST" for method, _ in seen) == 4 and len(seen) == 2 + 4 * 3
+
+
+def test_several_skills_of_one_name_are_a_problem_listing_the_choices(api: Emulator, tmp_path: Path) -> None:
+    root = skills_dir(tmp_path)
+    ids = [
+        as_json(cli("create", str(root / "alpha"), "--allow-duplicate", "--json", api=api))["skill"]["id"]
+        for _ in range(2)
+    ]
+    api.state.requests.clear()
+
+    planned = cli("plan", str(root), api=api)
+    synced = cli("sync", str(root), "--json", api=api)
+
+    assert planned.returncode == 1
+    assert "! invalid   alpha" in planned.stdout and "2 skills are named 'alpha'" in planned.stdout
+    assert all(f"\n      - {skill_id}: " in planned.stdout for skill_id in ids)  # each choice on a line of its own
+    rows = {s["path"]: s for s in as_json(synced)["skills"]}
+    assert rows["alpha"]["status"] == "failed" and rows["team/beta"]["status"] == "done"
+    assert all(len(api.state.store.skills[i].versions) == 1 for i in ids)  # neither was touched
+    assert list(lock_of(root)["skills"]) == ["team/beta"]
+
+
+def test_nothing_is_deleted_when_the_search_for_folders_had_problems(api: Emulator, tmp_path: Path) -> None:
+    root = skills_dir(tmp_path)
+    assert cli("sync", str(root), api=api).returncode == 0
+    beta_id = lock_of(root)["skills"]["team/beta"]["skill_id"]
+    (root / "team" / "beta" / "SKILL.md").unlink()
+    (root / ".skillignore").write_text("*a*b*c*/\n", encoding="utf-8")  # refused: too wild to match safely
+
+    pruned = cli("sync", str(root), "--prune", "--json", api=api)
+
+    document = as_json(pruned)
+    assert pruned.returncode == 1 and ".skillignore line 1" in document["problems"][0]
+    row = next(s for s in document["skills"] if s["path"] == "team/beta")
+    assert row["status"] == "skipped" and "Not deleted" in row["problems"][0]
+    assert beta_id in api.state.store.skills and "team/beta" in lock_of(root)["skills"]

@@ -30,9 +30,9 @@ from skills_mcp.workflows import same_name
 from skills_mcp.workflows.compare import Comparison, compare_with_newest
 from skills_mcp.workflows.lockfile import LockEntry, LockFile
 from skills_mcp.workflows.plan_result import ACTIONS, Changes, PlannedSkill, PlanResult, Summary
+from skills_mcp.workflows.publish import FIND_PAGE_SIZE
 
 DEFAULT_CONCURRENCY = 4
-_LIST_PAGE = 100
 
 
 @dataclass
@@ -262,8 +262,8 @@ async def _deletes(
     rows = [Work(PlannedSkill(name=e.name, path=e.folder, skill_id=e.skill_id, action="delete"), lock=e) for e in gone]
     if found.problems:
         for work in rows:
-            work.row.problems.append("Not deleted: the search for skill folders did not finish (see the problems "
-                                     "above), so the folder may still be there.")  # fmt: skip
+            work.row.problems.append("Not deleted: the search for skill folders had problems (see above), so "
+                                     "the folder may still be there. Fix them, then sync again.")  # fmt: skip
 
     async def still_there(work: Work) -> None:
         assert work.lock is not None
@@ -284,7 +284,7 @@ async def skills_named(
 ) -> dict[str, list[dict[str, Any]]]:
     """Custom skills whose newest version carries one of `names`, by name, oldest first: one listing and
     one read per skill for all the folders at once, where a search per folder would repeat it."""
-    skills = await api.all_skills(source="custom", page_size=_LIST_PAGE)
+    skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
     found: dict[str, list[dict[str, Any]]] = {}
 
     async def read(skill: dict[str, Any]) -> None:

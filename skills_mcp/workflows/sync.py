@@ -81,7 +81,10 @@ async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -
     if row.action == "create":
         assert work.root is not None and work.package is not None
         work.digests = await anyio.to_thread.run_sync(package_digests, work.package)  # for the lock entry
-        result = await publisher.publish_skill(api, planned.allowed, str(work.root), None, QUIET)
+        # The plan's one listing found no skill of this name a moment ago: create it, without the listing per
+        # create that publish_skill's find-or-create makes (a first sync of N skills would read N x N times).
+        # A skill of the same name made meanwhile elsewhere is not matched to this folder: the lock file pins it.
+        result = await publisher.create_skill(api, planned.allowed, str(work.root), None, QUIET, allow_duplicate=True)
         skill = result.skill.model_dump(exclude_none=True)
         version = result.version.model_dump(exclude_none=True) if result.version is not None else None
     elif row.action == "update":
@@ -183,7 +186,7 @@ def render(result: PlanResult, *, synced: bool) -> str:
         lines += [f"    + {f}" for f in changes.added] + [f"    - {f}" for f in changes.removed]
         lines += [f"    ~ {f}" for f in changes.modified]
         lines += [f"    frontmatter: {', '.join(changes.frontmatter)}"] if changes.frontmatter else []
-        lines += [f"    {p}" for p in work_row.problems]
+        lines += ["    " + p.replace("\n", "\n      ") for p in work_row.problems]
     s = result.summary
     if synced:
         done = {a: sum(r.action == a and r.status == "done" for r in result.skills) for a in ACTIONS}
