@@ -118,7 +118,7 @@ def test_a_finder_meeting_a_race_in_progress_waits_for_it_and_adds_to_the_oldest
     assert published is not None
     assert published["action"] == "created_version" and published["skill"]["id"] == oldest.id
     assert [s.id for s in api.state.store.skills.values()] == [oldest.id]
-    assert len(oldest.versions) == 2
+    assert len(api.state.store.skills[oldest.id].versions) == 2
 
 
 def test_several_skills_made_on_purpose_are_refused_with_each_listed(
@@ -127,6 +127,9 @@ def test_several_skills_made_on_purpose_are_refused_with_each_listed(
     first = api.state.store.create_skill(skill_files("pdf-tools", "a"), "PDF tools", unique_title=False)
     second = api.state.store.create_skill(skill_files("pdf-tools", "b"), "PDF tools (team B)", unique_title=False)
     first.created_at, second.created_at = "2026-01-05T10:00:00.000000Z", "2026-02-07T11:30:00.000000Z"
+    with api.state.store.writing() as db:  # the records are read from the store's database
+        for skill in (first, second):
+            db.execute("UPDATE skills SET created_at = ? WHERE id = ?", (skill.created_at, skill.id))
     uploads = api.upload_count()
 
     result = mcp.call("publish_skill", {"path": str(write_skill(workdir))})
@@ -178,4 +181,4 @@ def test_a_failed_read_while_finding_is_the_api_error_and_nothing_is_sent(
 
     assert result.is_error is True
     assert "Skills API error 500 api_error: Injected fault" in text(result)
-    assert api.upload_count() == 0 and len(existing.versions) == 1
+    assert api.upload_count() == 0 and len(api.state.store.skills[existing.id].versions) == 1
