@@ -14,7 +14,8 @@ from test_cli import cli
 from test_local_mode import local_env
 from test_publish_stdio import text
 
-from skills_mcp.emulator import DataDirError, EmulatorState, create_app, database, serve_in_thread
+from skills_mcp.emulator import DataDirError, EmulatorState, create_app, serve_in_thread
+from skills_mcp.emulator.dbfile import DB
 
 BETA = "skills-2025-10-02"
 HEADERS = {"authorization": "Bearer sk-test", "anthropic-version": "2023-06-01", "anthropic-beta": BETA}
@@ -39,7 +40,7 @@ def create(client: httpx2.Client, name: str) -> str:
 
 def sql(data: Path, statement: str, *args: object) -> list[tuple[object, ...]]:
     """A hand edit of the database, as a tool or a bad copy might make one."""
-    with closing(sqlite3.connect(data / database.DB)) as db, db:
+    with closing(sqlite3.connect(data / DB)) as db, db:
         return db.execute(statement, args).fetchall()
 
 
@@ -55,7 +56,7 @@ def damage_row(table: str, column: str, value: object) -> Callable[[Path, str], 
     def damage(data: Path, skill_id: str) -> str:
         row = skill_id if table == "skills" else only_version(data, skill_id)
         sql(data, f"UPDATE {table} SET {column} = ? WHERE id = ?", value, row)  # noqa: S608 (the test's own names)
-        return f"{data / database.DB}: table {table}, row {row}, column {column}"
+        return f"{data / DB}: table {table}, row {row}, column {column}"
 
     return damage
 
@@ -113,10 +114,10 @@ def test_a_repaired_skill_is_back_without_a_restart(tmp_path: Path) -> None:
 def test_a_damaged_head_refuses_the_folder_by_name(tmp_path: Path) -> None:
     data = tmp_path / "data"
     EmulatorState(data_dir=data)
-    for name in (f"{database.DB}-wal", f"{database.DB}-shm"):  # as a bad copy of the database alone leaves it
+    for name in (f"{DB}-wal", f"{DB}-shm"):  # as a bad copy of the database alone leaves it
         (data / name).unlink(missing_ok=True)
-    (data / database.DB).write_bytes(b"SQLite format 3\x00" + b"cut short" * 20)
-    with pytest.raises(DataDirError, match=str(data / database.DB)):
+    (data / DB).write_bytes(b"SQLite format 3\x00" + b"cut short" * 20)
+    with pytest.raises(DataDirError, match=str(data / DB)):
         EmulatorState(data_dir=data)
 
 
@@ -153,7 +154,7 @@ def test_a_damaged_file_of_a_version_is_named_on_download(damage: str, tmp_path:
     with emulator_on(data) as client:
         skill = create(client, "to-break")
         version = only_version(data, skill)
-        blob = f"{data / database.DB}: table files, version {version}, file 0"
+        blob = f"{data / DB}: table files, version {version}, file 0"
         if damage == "missing":
             sql(data, "DELETE FROM files WHERE version_id = ?", version)
         else:

@@ -22,6 +22,7 @@ from conftest import official_sdk
 
 from skills_mcp.emulator import DataDirError, EmulatorError, EmulatorState, create_app, database, serve_in_thread
 from skills_mcp.emulator.database import Store
+from skills_mcp.emulator.dbfile import DB
 from skills_mcp.emulator.store import SkillRecord
 
 BETA = "skills-2025-10-02"
@@ -50,7 +51,7 @@ def sdk(url: str) -> anthropic.Anthropic:
 
 def leftovers(data: Path) -> list[str]:
     """Rows no version or skill owns: what a write cut short would leave, if a transaction could be cut."""
-    with closing(sqlite3.connect(data / database.DB)) as db:
+    with closing(sqlite3.connect(data / DB)) as db:
         orphans = db.execute(
             "SELECT 'file of ' || version_id FROM files WHERE version_id NOT IN (SELECT id FROM versions) UNION ALL "
             "SELECT 'version ' || id FROM versions WHERE skill_id NOT IN (SELECT id FROM skills)"

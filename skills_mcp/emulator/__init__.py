@@ -5,7 +5,8 @@ Nothing in the package imports it at startup: only tests and explicit requests d
 """
 
 from .app import EmulatorState, RecordedRequest, create_app
-from .database import DataDirError, Store
+from .database import Store
+from .dbfile import DataDirError
 from .faults import Fault, FaultQueue
 from .serve import run_emulator, serve_in_thread
 from .store import EmulatorError
