@@ -14,6 +14,7 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from .dbfile import Database
@@ -146,8 +147,15 @@ class Store:
         self._db = Database(data_dir)
         self.data_dir = self._db.data_dir
         self.location = self._db.location
-        self.reading, self.writing = self._db.reading, self._db.writing
         self._versions: dict[str, VersionRecord] = {}  # versions never change once written: read each once
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One consistent view of the database (a read transaction)."""
+        return self._db.reading()
+
+    def writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction: all of it is committed, or none of it."""
+        return self._db.writing()
 
     # ---- reading records ------------------------------------------------------------------------------
 
