@@ -52,6 +52,9 @@ else:  # the publish path loads on the first call, not at every start-up
     )
 
 log = logging.getLogger(__name__)
+# MCP logging is deprecated in the newest spec, and still shown by clients: `_reporter` uses it on purpose.
+# Set once at import; a `catch_warnings()` around the await would swap the process's filters under other tasks.
+warnings.filterwarnings("ignore", message="The logging capability is deprecated", category=MCPDeprecationWarning)
 
 INSTRUCTIONS = """\
 Publishes local Agent Skills (a folder with SKILL.md) to the Anthropic Skills API and manages them.
@@ -167,9 +170,7 @@ def _reporter(ctx: State) -> Reporter:
         await ctx.report_progress(done, total, f"{done:,} of {total:,} bytes")
 
     async def note(message: str) -> None:
-        with warnings.catch_warnings():  # MCP logging is deprecated in the newest spec, still shown by clients
-            warnings.simplefilter("ignore", MCPDeprecationWarning)
-            await ctx.info(message, logger_name="skills-mcp")
+        await ctx.info(message, logger_name="skills-mcp")
 
     return Reporter(progress=progress, note=note)
 
