@@ -15,8 +15,8 @@ from conftest import API_KEY, Emulator
 from skills_mcp.api.client import SkillsAPI
 from skills_mcp.config import Settings
 from skills_mcp.emulator import Fault
-from skills_mcp.skill.folder import SkillFile
 from skills_mcp.skill.packaging import Package, wire_filename
+from skills_mcp.skill.parts import SkillFile
 from skills_mcp.skill.reopen import Identity, Root
 
 # Names the multipart encoding alters (validation refuses them, so they are built here by hand).
