@@ -20,6 +20,7 @@ from conftest import Emulator, McpSession, server_command, write_skill
 from mcp.types import CallToolResult
 from skill_factory import skill_md_text
 
+from skills_mcp.api.models import Skill
 from skills_mcp.emulator import EmulatorState, Fault
 from skills_mcp.workflows.same_name import maybe_racing, oldest_first
 
@@ -153,20 +154,21 @@ def test_the_oldest_wins_then_the_smallest_id() -> None:
         {"id": "skill_0", "created_at": "not a time"},
         {"id": "skill_1"},
     ]
-    assert [s["id"] for s in oldest_first(skills)] == ["skill_c", "skill_a", "skill_b", "skill_0", "skill_1"]
+    typed = [Skill.model_validate(s) for s in skills]
+    assert [s.id for s in oldest_first(typed)] == ["skill_c", "skill_a", "skill_b", "skill_0", "skill_1"]
 
 
 def test_only_skills_made_together_moments_ago_may_be_a_race() -> None:
     now = datetime.now(UTC)
 
-    def made(*ages: float) -> list[dict[str, str]]:
+    def made(*ages: float) -> list[Skill]:
         times = [(now - timedelta(seconds=age)).isoformat() for age in ages]
-        return [{"id": f"skill_{i}", "created_at": at} for i, at in enumerate(times)]
+        return [Skill(id=f"skill_{i}", created_at=at) for i, at in enumerate(times)]
 
     assert maybe_racing(made(3, 2, 1))
     assert not maybe_racing(made(3600, 3599))  # made together, but long ago: a choice, not a race
     assert not maybe_racing(made(600, 1))  # one long before the other
-    assert not maybe_racing([*made(2, 1), {"id": "skill_x", "created_at": "yesterday"}])
+    assert not maybe_racing([*made(2, 1), Skill(id="skill_x", created_at="yesterday")])
 
 
 def test_a_failed_read_while_finding_is_the_api_error_and_nothing_is_sent(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from skills_mcp.api.models import Skill, SkillVersion
 from skills_mcp.api.wire import SKILLS_BETA, Wire
 from skills_mcp.config import Settings, checked_base_url
 from skills_mcp.errors import ConfigError
@@ -27,11 +28,13 @@ def test_the_default_settings_send_no_beta_header() -> None:
 
 
 def test_a_version_is_addressed_by_id_or_by_epoch_string() -> None:
-    assert GA.ref(VERSION) == "skillver_01A" and BETA.ref(VERSION) == "1759178010641129"
-    assert BETA.ref({"id": "skillver_01A"}) == "skillver_01A"  # a shape without `version`: the id is all there is
-    skill = {"latest_version": "1759178010641129", "latest_version_id": "skillver_01A"}
-    assert GA.latest(skill) == "skillver_01A" and BETA.latest(skill) == "1759178010641129"
-    assert GA.latest({"latest_version": None}) is None
+    assert GA.parse(SkillVersion, VERSION).ref == "skillver_01A"
+    assert BETA.parse(SkillVersion, VERSION).ref == "1759178010641129"
+    # a shape without `version`: the id is all there is
+    assert BETA.parse(SkillVersion, {"id": "skillver_01A"}).ref == "skillver_01A"
+    skill = {"id": "skill_01A", "latest_version": "1759178010641129", "latest_version_id": "skillver_01A"}
+    assert GA.parse(Skill, skill).latest == "skillver_01A" and BETA.parse(Skill, skill).latest == "1759178010641129"
+    assert GA.parse(Skill, {"id": "skill_01A", "latest_version": None}).latest is None
     assert GA.title_field == "display_name" and BETA.title_field == "display_title"
 
 

@@ -41,14 +41,15 @@ from skills_mcp.errors import SkillsMcpError
 from skills_mcp.lazy import lazy_module
 from skills_mcp.reporting import Reporter
 from skills_mcp.skill.ignore import SECRET_REASON
+from skills_mcp.workflows.inputs import LIMIT_MAX, LIMIT_MIN, require_ids
 
 if TYPE_CHECKING:
-    from skills_mcp.api import client as api_client
+    from skills_mcp.api import upload as api_client
     from skills_mcp.workflows import lifecycle
     from skills_mcp.workflows import publish as publisher
 else:  # the publish path loads on the first call, not at every start-up
     api_client, lifecycle, publisher = map(
-        lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
+        lazy_module, ["skills_mcp.api.upload", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
     )
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,9 @@ SkillPath = Annotated[
 # Described at server build, for the mode it speaks (see `_in_mode`).
 Version = Annotated[str, Field(description="A version of the skill.")]
 VersionOrLatest = Annotated[str, Field(description="A version of the skill, or 'latest' for the newest.")]
-Limit = Annotated[int, Field(ge=1, le=1000, description="How many to return on this page (1-1000).")]
+Limit = Annotated[
+    int, Field(ge=LIMIT_MIN, le=LIMIT_MAX, description=f"How many to return on this page ({LIMIT_MIN}-{LIMIT_MAX}).")
+]
 Page = Annotated[str | None, Field(description="The next_page cursor from the previous call; omit for the first.")]
 
 
@@ -262,7 +265,7 @@ def _published(ctx: State, done: str, result: PublishResult) -> str:
     if result.version is not None:
         summary = f"{done} {result.skill.id}: {_describe(ctx, result.version)}."
     else:
-        ref = _wire(ctx).latest(result.skill.model_dump()) or "unknown"
+        ref = result.skill.latest or "unknown"
         summary = f"{done} {result.skill.id}: its new version ({ref}) could not be read back."
     return " ".join([summary, *(result.warnings or [])])
 
@@ -278,8 +281,7 @@ async def create_skill_version(
     Returns the new version's JSON (id, name, description, ...).
     """
     with _tool_call(ctx):
-        version = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
-    result = SkillVersion.model_validate(version)
+        result = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     return _result(ctx, result, f"Published {_describe(ctx, result)} to skill {result.skill_id or skill_id}.")
 
 
@@ -314,7 +316,7 @@ async def list_skills(
 ) -> Annotated[CallToolResult, SkillPage]:
     """List skills, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        listing = SkillPage.model_validate(await _api(ctx).list_skills(source=source, limit=limit, page=page))
+        listing = await _api(ctx).list_skills(source=source, limit=limit, page=page)
     return _result(ctx, listing, _page_summary(_count(len(listing.data), "skill"), listing.next_page))
 
 
@@ -323,9 +325,8 @@ async def list_skill_versions(
 ) -> Annotated[CallToolResult, SkillVersionPage]:
     """List a skill's versions, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id)
-        listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
-    versions = SkillVersionPage.model_validate(listing)
+        require_ids(_wire(ctx), skill_id)
+        versions = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
     return _result(
         ctx, versions, _page_summary(f"{_count(len(versions.data), 'version')} of {skill_id}", versions.next_page)
     )
@@ -334,10 +335,9 @@ async def list_skill_versions(
 async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, Skill]:
     """Get one skill: its title, source, and newest version."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id)
-        found = await _api(ctx).get_skill(skill_id)
-    skill, latest = Skill.model_validate(found), _wire(ctx).latest(found) or "none"
-    title = skill.display_title or skill.display_name or "untitled"
+        require_ids(_wire(ctx), skill_id)
+        skill = await _api(ctx).get_skill(skill_id)
+    latest, title = skill.latest or "none", skill.title or "untitled"
     return _result(ctx, skill, f"Skill {skill.id} ({title}); newest version {latest}.")
 
 
@@ -348,8 +348,8 @@ async def get_skill_version(
 ) -> Annotated[CallToolResult, SkillVersion]:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id, version)
-        found = SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
+        require_ids(_wire(ctx), skill_id, version)
+        found = await _api(ctx).get_skill_version(skill_id, version)
     summary = f"{_describe(ctx, found)} of skill {found.skill_id or skill_id}, made {found.created_at}."
     return _result(ctx, found, summary)
 
@@ -384,8 +384,8 @@ async def download_skill_version(
 async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Annotated[CallToolResult, Deleted]:
     """Delete one version of a skill. This cannot be undone."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id, version)
-        deleted = Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
+        require_ids(_wire(ctx), skill_id, version)
+        deleted = await _api(ctx).delete_skill_version(skill_id, version)
     return _result(ctx, deleted, f"Deleted version {deleted.id} of skill {skill_id}.")
 
 
@@ -414,8 +414,7 @@ def _count(n: int, noun: str) -> str:
 
 def _describe(ctx: State, version: SkillVersion) -> str:
     """A version as this mode addresses it: by id, or by epoch string under the beta header."""
-    ref = _wire(ctx).ref(version.model_dump(exclude_none=True))
-    return f"{version.name or 'skill'} version {ref}"
+    return f"{version.name or 'skill'} version {version.ref}"
 
 
 # The tools whose descriptions say how versions are addressed.

@@ -10,12 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import anyio
 
-from skills_mcp.api.client import SkillsAPI
-from skills_mcp.api.wire import Wire
+from skills_mcp.api.models import Skill
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, SkillsMcpError
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
@@ -25,24 +24,24 @@ RACE_WINDOW = timedelta(seconds=120)
 SETTLE_MAX = 15.0
 
 
-async def remove(api: SkillsAPI, skill: dict[str, Any]) -> str | None:
+async def remove(api: SkillsAPI, skill: Skill) -> str | None:
     """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
     try:
-        ref = api.settings.wire.latest(skill)
-        for version in [ref] if ref else [api.version_ref(v) for v in await api.all_skill_versions(skill["id"])]:
-            await api.delete_skill_version(skill["id"], version)
-        await api.delete_skill(skill["id"])
+        ref = skill.latest
+        for version in [ref] if ref else [v.ref for v in await api.all_skill_versions(skill.id)]:
+            await api.delete_skill_version(skill.id, version)
+        await api.delete_skill(skill.id)
     except SkillsMcpError as exc:
-        return f"{exc} Delete it with delete_skill (skill_id {skill['id']}, delete_versions true)."
+        return f"{exc} Delete it with delete_skill (skill_id {skill.id}, delete_versions true)."
     return None
 
 
-async def settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -> bool:
+async def settled(api: SkillsAPI, younger: list[Skill], limit: float) -> bool:
     """Whether every younger skill went away (its writer moved its version to the oldest) within `limit`."""
     give_up = time.monotonic() + limit
     delay = 0.1
     while True:
-        left = [skill for skill in younger if await still_named(api, skill["id"])]
+        left = [skill for skill in younger if await still_named(api, skill.id)]
         if not left:
             return True
         if time.monotonic() + delay > give_up:
@@ -55,28 +54,27 @@ async def settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -
 async def still_named(api: SkillsAPI, skill_id: str) -> bool:
     """A skill without versions carries no name any more; a deleted one is a 404."""
     try:
-        return api.settings.wire.latest(await api.get_skill(skill_id)) is not None
+        return (await api.get_skill(skill_id)).latest is not None
     except APIError as exc:
         if exc.status == 404:
             return False
         raise
 
 
-def oldest_first(skills: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def oldest_first(skills: Iterable[Skill]) -> list[Skill]:
     """Oldest first by created_at (an unreadable time counts as newest), then by id: the first one wins."""
-    return sorted(skills, key=lambda s: (_created(s) or datetime.max.replace(tzinfo=UTC), str(s["id"])))
+    return sorted(skills, key=lambda s: (_created(s) or datetime.max.replace(tzinfo=UTC), s.id))
 
 
-def _created(skill: dict[str, Any]) -> datetime | None:
-    raw = skill.get("created_at")
+def _created(skill: Skill) -> datetime | None:
     try:
-        when = datetime.fromisoformat(str(raw))
+        when = datetime.fromisoformat(str(skill.created_at))
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def maybe_racing(skills: list[dict[str, Any]]) -> bool:
+def maybe_racing(skills: list[Skill]) -> bool:
     """Whether these may be racing writers' skills, not settled yet: all made moments ago, together."""
     times = [when for s in skills if (when := _created(s)) is not None]
     if len(times) < len(skills) or not times:
@@ -84,20 +82,19 @@ def maybe_racing(skills: list[dict[str, Any]]) -> bool:
     return max(times) - min(times) <= RACE_WINDOW and abs(datetime.now(UTC) - max(times)) <= RACE_WINDOW
 
 
-def _listed(skills: list[dict[str, Any]]) -> str:
+def _listed(skills: list[Skill]) -> str:
     """One line per skill: what a person needs to tell them apart."""
     lines = []
     for skill in skills:
-        title = skill.get("display_title") or skill.get("display_name")
         lines.append(
-            f"- {skill['id']}: " + (f"title '{title}'" if title else "no title")
-            + f", created {skill.get('created_at') or 'at an unknown time'}"
-            + f", newest version {Wire().latest(skill) or 'unknown'}"  # either shape: no mode needed to show it
+            f"- {skill.id}: " + (f"title '{skill.title}'" if skill.title else "no title")
+            + f", created {skill.created_at or 'at an unknown time'}"
+            + f", newest version {skill.latest or 'unknown'}"
         )  # fmt: skip
     return "\n".join(lines)
 
 
-def several_named(name: str, skills: list[dict[str, Any]], racing: bool) -> str:
+def several_named(name: str, skills: list[Skill], racing: bool) -> str:
     text = (
         f"Nothing was uploaded: {len(skills)} skills are named '{name}' (oldest first):\n{_listed(skills)}\n"
         "Choose one, then publish again giving its id as skill_id (CLI: --skill-id ID); "
@@ -111,7 +108,7 @@ def several_named(name: str, skills: list[dict[str, Any]], racing: bool) -> str:
     return text
 
 
-def already_named(name: str, skills: list[dict[str, Any]]) -> str:
+def already_named(name: str, skills: list[Skill]) -> str:
     one = len(skills) == 1
     exist = f"a skill named '{name}' already exists" if one else f"{len(skills)} skills named '{name}' exist"
     return (
