@@ -24,19 +24,11 @@ from skills_mcp.api.models import (
 )
 from skills_mcp.config import Settings
 from skills_mcp.errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
-from skills_mcp.lazy import lazy_module
 from skills_mcp.reporting import Reporter
 from skills_mcp.workflows.inputs import require_ids
 
-if TYPE_CHECKING:
-    from skills_mcp.api import upload as api_client
+if TYPE_CHECKING:  # at run time the publish path loads when a subcommand runs, not to build the parser
     from skills_mcp.api.upload import SkillsAPI
-    from skills_mcp.workflows import lifecycle
-    from skills_mcp.workflows import publish as publisher
-else:  # this module is imported to build the parser, also when only the server is started
-    api_client, lifecycle, publisher = map(
-        lazy_module, ["skills_mcp.api.upload", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
-    )
 
 EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 3, 4, 5, 6
 
@@ -98,7 +90,9 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
     """Run one subcommand; the result goes to stdout, everything else to stderr."""
 
     async def main() -> tuple[BaseModel, str]:
-        api = api_client.SkillsAPI(settings)
+        from skills_mcp.api.upload import SkillsAPI
+
+        api = SkillsAPI(settings)
         try:
             with api.budget():
                 return await command(api, args)
@@ -160,6 +154,8 @@ def _reporter() -> Reporter:
 
 
 async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import publish as publisher
+
     path, allowed = _here(args.path)
     result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
@@ -167,6 +163,8 @@ async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel,
 
 
 async def _create(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import publish as publisher
+
     path, allowed = _here(args.path)
     result = await publisher.create_skill(
         api, allowed, path, args.display_name, _reporter(), allow_duplicate=args.allow_duplicate
@@ -184,6 +182,8 @@ def _published(api: SkillsAPI, done: str, result: PublishResult) -> str:
 
 
 async def _validate(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import publish as publisher
+
     path, allowed = _here(args.path)
     report = await publisher.validate(path, allowed)
     if report.ok:
@@ -218,6 +218,8 @@ async def _get(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str
 
 
 async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import lifecycle
+
     dest, allowed = _here(args.dest)
     result = await lifecycle.download(
         api, allowed, args.skill_id, args.version, dest, overwrite=args.overwrite, reporter=_reporter()
@@ -226,6 +228,8 @@ async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 
 async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import lifecycle
+
     if args.version is not None:
         require_ids(api.settings.wire, args.skill_id, args.version)
         deleted = await api.delete_skill_version(args.skill_id, args.version)

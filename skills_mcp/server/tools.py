@@ -38,19 +38,12 @@ from skills_mcp.api.models import (
 from skills_mcp.api.wire import Wire
 from skills_mcp.config import Settings
 from skills_mcp.errors import SkillsMcpError
-from skills_mcp.lazy import lazy_module
 from skills_mcp.reporting import Reporter
 from skills_mcp.skill.ignore import SECRET_REASON
 from skills_mcp.workflows.inputs import LIMIT_MAX, LIMIT_MIN, require_ids
 
-if TYPE_CHECKING:
-    from skills_mcp.api import upload as api_client
-    from skills_mcp.workflows import lifecycle
-    from skills_mcp.workflows import publish as publisher
-else:  # the publish path loads on the first call, not at every start-up
-    api_client, lifecycle, publisher = map(
-        lazy_module, ["skills_mcp.api.upload", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
-    )
+if TYPE_CHECKING:  # at run time the publish path loads on the first call that needs it, not at start-up
+    from skills_mcp.api.upload import SkillsAPI
 
 log = logging.getLogger(__name__)
 # MCP logging is deprecated in the newest spec, and still shown by clients: `_reporter` uses it on purpose.
@@ -97,12 +90,14 @@ class AppState:
 
     settings: Settings
     transport: httpx2.AsyncBaseTransport | None = None
-    client: "api_client.SkillsAPI | None" = None
+    client: "SkillsAPI | None" = None
 
     @property
-    def api(self) -> "api_client.SkillsAPI":
+    def api(self) -> "SkillsAPI":
         if self.client is None:
-            self.client = api_client.SkillsAPI(self.settings, transport=self.transport)
+            from skills_mcp.api.upload import SkillsAPI
+
+            self.client = SkillsAPI(self.settings, transport=self.transport)
         return self.client
 
 
@@ -190,7 +185,7 @@ def _result(ctx: State, model: BaseModel, summary: str) -> CallToolResult:
     )
 
 
-def _api(ctx: State) -> "api_client.SkillsAPI":
+def _api(ctx: State) -> "SkillsAPI":
     return ctx.request_context.lifespan_context.api
 
 
@@ -221,6 +216,8 @@ async def publish_skill(
     created_version), the skill and the new version, and `warnings` if something around a landed
     publish could not be read.
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
         result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
@@ -253,6 +250,8 @@ async def create_skill(
     is created but its version cannot be read back, it still succeeds, with `warnings`: do not
     create it again.
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
         result = await publisher.create_skill(
             _api(ctx), _allowed(ctx, roots), path, display_name, _reporter(ctx), allow_duplicate=allow_duplicate
@@ -280,6 +279,8 @@ async def create_skill_version(
     keys are left out; a .skillignore file in the folder adds gitignore-style patterns.
     Returns the new version's JSON (id, name, description, ...).
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
         result = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     return _result(ctx, result, f"Published {_describe(ctx, result)} to skill {result.skill_id or skill_id}.")
@@ -291,6 +292,8 @@ async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated
     Reports every problem at once (with its fix), each file and its size, the total against the
     30 MB limit, and what was left out and why (e.g. secret-looking files, .git, .skillignore).
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
         report = await publisher.validate(path, _allowed(ctx, roots))
         verdict = "ready to publish" if report.ok else f"{len(report.problems)} problem(s) to fix"
@@ -369,6 +372,8 @@ async def download_skill_version(
     Refuses to overwrite an existing folder unless overwrite is true, and refuses archives with
     paths leaving the folder, absolute paths, symlinks, or sizes beyond sane limits.
     """
+    from skills_mcp.workflows import lifecycle
+
     with _tool_call(ctx):
         result = await lifecycle.download(
             _api(ctx), _allowed(ctx, roots), skill_id, version, destination,
@@ -397,6 +402,8 @@ async def delete_skill(
     ] = False,
 ) -> Annotated[CallToolResult, DeleteSkillResult]:
     """Delete a skill. A skill that still has versions is refused unless delete_versions is true."""
+    from skills_mcp.workflows import lifecycle
+
     with _tool_call(ctx):
         result = await lifecycle.delete_skill(_api(ctx), skill_id, delete_versions=delete_versions)
     versions = f" and its {len(result.deleted_versions)} versions" if result.deleted_versions else ""
