@@ -14,7 +14,7 @@ from pathlib import Path
 from skills_mcp.limits import MAX_FILES
 from skills_mcp.skill.ignore import IgnoreRules
 from skills_mcp.skill.parts import FolderScan, SkillFile, Skipped
-from skills_mcp.skill.paths import wire_name_problem
+from skills_mcp.skill.paths import is_within, wire_name_problem
 from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.reopen import Identity, Root
 
@@ -126,7 +126,7 @@ class _Walk:
         A link may stay inside the folder, and may not smuggle in what the rules leave out.
         """
         target = os.path.realpath(entry.path)
-        if not _inside(target, self.root_real):
+        if not is_within(target, self.root_real):
             self.scan.problems.append(
                 Problem(
                     relpath,
@@ -150,10 +150,6 @@ def _relative(path: str, root: str) -> str:
     """`path` below `root` in POSIX form, "" for `root` itself, with a trailing "/" otherwise for folders' use."""
     rel = Path(os.path.relpath(path, root)).as_posix()
     return "" if rel == "." else rel + "/"
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _renamed_by_upload(relpath: str, is_dir: bool, why: str) -> Problem:
