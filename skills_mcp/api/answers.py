@@ -5,7 +5,9 @@ into typed objects or into our errors in plain words. Pure functions of a respon
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -15,12 +17,23 @@ from pydantic import ValidationError
 from skills_mcp.api.models import APIAnswer
 from skills_mcp.api.wire import Wire
 from skills_mcp.config import api_key
-from skills_mcp.errors import APIError, ConfigError, ResponseRefused
+from skills_mcp.errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
 
 MAX_JSON_BYTES = 10_000_000  # no Skills API answer comes near this; a bigger one is refused, not buffered
 MAX_ERROR_BYTES = 1_000_000  # of an error's body; its message is cut to 2,000 characters anyway
 REDACTED = "[redacted]"
 A = TypeVar("A", bound=APIAnswer)
+
+
+@dataclass
+class Failure:
+    """One attempt that did not succeed: enough to decide on a retry and to explain giving up."""
+
+    summary: str
+    retry: bool  # safe and useful to send again as it is
+    maybe_acted: bool  # the request reached the API, which may have acted on it before failing
+    headers: httpx2.Headers | None = None
+    error: APIError | ResponseRefused | None = None
 
 
 def reader(wire: Wire, model: type[A]) -> Callable[[httpx2.Response], Awaitable[A]]:
@@ -173,3 +186,21 @@ def redact_all(body: dict[str, Any]) -> dict[str, Any]:
                 assert isinstance(node, dict)
                 node[name.replace(key, REDACTED)] = node.pop(name)
     return body
+
+
+def give_up(
+    failure: Failure, attempts: int, started: float, shown_base_url: str, note: str = "", hint: str | None = None
+) -> SkillsMcpError:
+    """The error a call ends with: the API's own, or, after retries or a check, the story of them."""
+    error = failure.error
+    if error is not None and attempts == 1 and not note:
+        return error  # a plain API error: there is no retry story to tell
+    story = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {time.monotonic() - started:.1f} s"
+    if isinstance(error, ResponseRefused):
+        return ResponseRefused(error.status, f"{error.reason.rstrip('.')} ({story}). {note}".strip(),
+                               error.request_id)  # fmt: skip
+    if error is not None:
+        message = f"{error.api_message.rstrip('.')} ({story})"
+        return APIError(error.status, error.error_type, message, error.request_id, note=note, hint=hint)
+    hint = note or f"Check the network and ANTHROPIC_BASE_URL ({shown_base_url})."
+    return APIUnreachable(f"The Skills API {story}: {failure.summary}. {hint}")

@@ -33,7 +33,7 @@ import httpx2
 
 from skills_mcp import __version__
 from skills_mcp.api import local
-from skills_mcp.api.answers import A, bounded, error_of, read_json_sized, reader, short, typed
+from skills_mcp.api.answers import A, Failure, bounded, error_of, give_up, read_json_sized, reader, short, typed
 from skills_mcp.api.models import Deleted, Skill, SkillPage, SkillVersion, SkillVersionPage
 from skills_mcp.api.retry import next_delay, should_retry
 from skills_mcp.config import API_VERSION, Settings, api_key
@@ -55,17 +55,6 @@ Kind = Literal["read", "delete", "create"]
 T = TypeVar("T")
 
 _deadline: ContextVar[float | None] = ContextVar("skills_mcp_deadline", default=None)
-
-
-@dataclass
-class _Failure:
-    """One attempt that did not succeed: enough to decide on a retry and to explain giving up."""
-
-    summary: str
-    retry: bool  # safe and useful to send again as it is
-    maybe_acted: bool  # the request reached the API, which may have acted on it before failing
-    headers: httpx2.Headers | None = None
-    error: APIError | ResponseRefused | None = None
 
 
 @dataclass
@@ -298,17 +287,18 @@ class SkillsClient:
             until = deadline - (min(RECONCILE_RESERVE, policy.budget / 3) if landed is not None else 0.0)
             acted_before = False
             attempt = 0
+            shown = self.settings.shown_base_url
             while True:
                 attempt += 1
                 failure = await self._attempt(build(), kind, read, until)
-                if not isinstance(failure, _Failure):
+                if not isinstance(failure, Failure):
                     return failure
                 note = ""
                 if failure.maybe_acted and landed is not None:
                     found = await self._check_landed(landed, deadline, failure, reporter)
                     if isinstance(found, _Unknown):  # its own advice, not the status's "try again"
-                        raise self._give_up(failure, attempt, started, "The upload may or may not have been "
-                                            f"stored: checking could not tell. {found.reason}", hint="")  # fmt: skip
+                        raise give_up(failure, attempt, started, shown, "The upload may or may not have been "
+                                      f"stored: checking could not tell. {found.reason}", hint="")  # fmt: skip
                     if found is not None:
                         return found
                     note = "When checked, it had not been stored."
@@ -320,10 +310,10 @@ class SkillsClient:
                 acted_before = acted_before or failure.maybe_acted
                 delay = next_delay(attempt, failure.headers or {}, policy)
                 if not failure.retry or attempt >= policy.max_attempts:
-                    raise self._give_up(failure, attempt, started, note)
+                    raise give_up(failure, attempt, started, shown, note)
                 if time.monotonic() + delay > until:
-                    raise self._give_up(failure, attempt, started, f"{note} The next try, in {delay:.1f} s, would "
-                                        "pass this call's time budget.".strip())  # fmt: skip
+                    raise give_up(failure, attempt, started, shown, f"{note} The next try, in {delay:.1f} s, would "
+                                  "pass this call's time budget.".strip())  # fmt: skip
                 await reporter.say(f"Attempt {attempt} failed ({failure.summary}); retrying in {delay:.1f} s.")
                 await anyio.sleep(delay)
 
@@ -331,7 +321,7 @@ class SkillsClient:
         self,
         landed: Callable[[], Awaitable[T | None]],
         deadline: float,
-        failure: _Failure,
+        failure: Failure,
         reporter: Reporter,
     ) -> T | _Unknown | None:
         """What landed, None when nothing did, or `_Unknown` when the check could not decide."""
@@ -351,24 +341,24 @@ class SkillsClient:
 
     async def _attempt(
         self, request: httpx2.Request, kind: Kind, read: Callable[[httpx2.Response], Awaitable[T]], until: float
-    ) -> T | _Failure:
-        """One exchange, turned into a result or a `_Failure` that says whether trying again is safe."""
+    ) -> T | Failure:
+        """One exchange, turned into a result or a `Failure` that says whether trying again is safe."""
         creating = kind == "create"
         with anyio.move_on_after(max(until - time.monotonic(), 0.0)):
             try:
                 response = await self._http.send(request, stream=True)
             except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
-                return _Failure(f"could not connect ({type(exc).__name__})", retry=True, maybe_acted=False)
+                return Failure(f"could not connect ({type(exc).__name__})", retry=True, maybe_acted=False)
             except (httpx2.WriteError, httpx2.WriteTimeout) as exc:
                 # The body never got out whole, so the API cannot have acted on it.
-                return _Failure(f"the request was cut off ({type(exc).__name__})", retry=True, maybe_acted=False)
+                return Failure(f"the request was cut off ({type(exc).__name__})", retry=True, maybe_acted=False)
             except httpx2.TransportError as exc:
-                return _Failure(f"no answer ({type(exc).__name__})", retry=not creating, maybe_acted=True)
+                return Failure(f"no answer ({type(exc).__name__})", retry=not creating, maybe_acted=True)
             try:
                 if not response.is_success:
                     error = await error_of(response, self.settings.shown_base_url)
                     status = response.status_code
-                    return _Failure(
+                    return Failure(
                         short(error),
                         retry=isinstance(error, APIError) and should_retry(status, response.headers),
                         maybe_acted=not 400 <= status < 500,  # 5xx, or a redirect (303 may mean "made it")
@@ -381,28 +371,12 @@ class SkillsClient:
                     if not creating:
                         raise
                     # A success status with a body we refused: the create probably landed.
-                    return _Failure(short(refused), retry=False, maybe_acted=True, error=refused)
+                    return Failure(short(refused), retry=False, maybe_acted=True, error=refused)
             except httpx2.TransportError as exc:
-                return _Failure(f"the answer broke off ({type(exc).__name__})", retry=not creating, maybe_acted=True)
+                return Failure(f"the answer broke off ({type(exc).__name__})", retry=not creating, maybe_acted=True)
             finally:
                 await response.aclose()
-        return _Failure("no answer within this call's time budget", retry=False, maybe_acted=True)
-
-    def _give_up(
-        self, failure: _Failure, attempts: int, started: float, note: str = "", hint: str | None = None
-    ) -> SkillsMcpError:
-        error = failure.error
-        if error is not None and attempts == 1 and not note:
-            return error  # a plain API error: there is no retry story to tell
-        story = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {time.monotonic() - started:.1f} s"
-        if isinstance(error, ResponseRefused):
-            return ResponseRefused(error.status, f"{error.reason.rstrip('.')} ({story}). {note}".strip(),
-                                   error.request_id)  # fmt: skip
-        if error is not None:
-            message = f"{error.api_message.rstrip('.')} ({story})"
-            return APIError(error.status, error.error_type, message, error.request_id, note=note, hint=hint)
-        hint = note or f"Check the network and ANTHROPIC_BASE_URL ({self.settings.shown_base_url})."
-        return APIUnreachable(f"The Skills API {story}: {failure.summary}. {hint}")
+        return Failure("no answer within this call's time budget", retry=False, maybe_acted=True)
 
 
 def _segment(value: str) -> str:
