@@ -3,9 +3,9 @@
 By default we speak the API as it is today (no `anthropic-beta` header): versions are addressed by
 their id (`skillver_...`) or `latest`, and the title is `display_name`. With the beta header
 `skills-2025-10-02` the API addresses versions by their epoch `version` string (`1759178010641129`)
-and names the title `display_title` (reference §2.3, §4.3). Everything that names, reads or checks a
-version asks a `Wire` which mode it is in, so results, summaries, tool descriptions and argument
-checks always agree with what goes on the wire.
+and names the title `display_title` (reference §2.3, §4.3). Answers are parsed in the client's mode
+(`Wire.parse`), so a version's `ref` and a skill's `latest` read the right field; descriptions and
+argument checks ask the same `Wire`, so they always agree with what goes on the wire.
 """
 
 from __future__ import annotations
