@@ -59,7 +59,7 @@ def _publisher(name: str, url: str) -> Publish:
                         version = await publisher.create_skill_version(api, [folder.parent], skill_id, str(folder))
                 finally:
                     await api.aclose()
-                return str(version["id"])
+                return version.id
 
             return anyio.run(run)
 
