@@ -83,6 +83,16 @@ class Skill(APIAnswer):
     def title(self) -> str | None:
         return self.display_title or self.display_name or None
 
+    def with_newest(self, version: SkillVersion) -> Skill:
+        """This skill once `version` was added to it, without asking the API again: the newest-version fields
+        it was read with (either shape) now name `version`."""
+        now: dict[str, str | None] = {"updated_at": version.created_at or self.updated_at}
+        if "latest_version" in self.model_fields_set:
+            now["latest_version"] = version.version
+        if "latest_version_id" in self.model_fields_set:
+            now["latest_version_id"] = version.id
+        return self.model_copy(update=now)
+
 
 class SkillPage(APIAnswer):
     model_config = ConfigDict(extra="ignore")

@@ -174,12 +174,7 @@ async def _add_version(
     is now the one just made, so the result shows it without asking again."""
     skill = skill if skill is not None else await api.get_skill(skill_id)
     version = await api.create_skill_version(skill_id, package, reporter, skill=skill)
-    now = {"updated_at": version.created_at or skill.updated_at}
-    if "latest_version" in skill.model_fields_set:
-        now["latest_version"] = version.version
-    if "latest_version_id" in skill.model_fields_set:
-        now["latest_version_id"] = version.id
-    return PublishResult(action="created_version", skill=skill.model_copy(update=now), version=version)
+    return PublishResult(action="created_version", skill=skill.with_newest(version), version=version)
 
 
 async def find_skills_named(api: SkillsAPI, name: str) -> list[Skill]:
