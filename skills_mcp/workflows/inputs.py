@@ -8,11 +8,12 @@ from skills_mcp.api.wire import Wire
 from skills_mcp.errors import InvalidSkill
 from skills_mcp.skill.problems import Problem, has_control
 
-# A page of a listing: what the Skills API accepts (reference §4.2).
+# A page of a listing: what the Skills API accepts (reference §3.2).
 LIMIT_MIN, LIMIT_MAX = 1, 1000
 
 
 def check_limit(limit: int, *, where: str = "limit") -> list[Problem]:
+    """A page size the API takes: the MCP tools' schema holds the same bounds, the CLI asks this."""
     if LIMIT_MIN <= limit <= LIMIT_MAX:
         return []
     return [Problem(where, f"{limit} is not between {LIMIT_MIN} and {LIMIT_MAX}.",
