@@ -18,10 +18,13 @@ def imports() -> dict[str, set[str]]:
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         found: set[str] = set()
+        package = ".".join(parts[:-1])
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("skills_mcp"):
-                found.add(node.module)
-                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            if isinstance(node, ast.ImportFrom):
+                base = package.rsplit(".", node.level - 1)[0] if node.level else ""  # `from .x` / `from ..x`
+                module = ".".join(filter(None, [base, node.module or ""]))
+                found.add(module)
+                found.update(f"{module}.{alias.name}" for alias in node.names)
             elif isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names if alias.name.startswith("skills_mcp"))
         graph[name] = found
@@ -45,7 +48,9 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_module_of_the_publish_path_imports_itself_in_a_circle() -> None:
-    assert circles(imports()) == []
+    """The publish path: everything but the emulator, a model of the API's side with a layout of its own."""
+    graph = {name: found for name, found in imports().items() if not name.startswith("skills_mcp.emulator")}
+    assert circles({name: found & graph.keys() for name, found in graph.items()}) == []
 
 
 def test_the_client_never_imports_what_sits_above_it() -> None:

@@ -20,11 +20,11 @@ VERSION = {"id": "skillver_01A", "version": "1759178010641129", "type": "skill_v
 )  # fmt: skip
 def test_the_mode_follows_the_skills_beta_among_the_header_values(header: str | None, epoch: bool) -> None:
     assert Wire.of(header).epoch is epoch
-    assert Settings(beta=header).wire == Wire(epoch=epoch)
+    assert Wire.of(Settings(beta=header).beta) == Wire(epoch=epoch)
 
 
 def test_the_default_settings_send_no_beta_header() -> None:
-    assert Settings().beta is None and Settings().wire.epoch is False
+    assert Settings().beta is None and Wire.of(Settings().beta).epoch is False
 
 
 def test_a_version_is_addressed_by_id_or_by_epoch_string() -> None:

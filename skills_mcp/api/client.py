@@ -36,6 +36,7 @@ from skills_mcp.api import local
 from skills_mcp.api.answers import A, Failure, bounded, error_of, give_up, read_json_sized, reader, short, typed
 from skills_mcp.api.models import Deleted, Skill, SkillPage, SkillVersion, SkillVersionPage
 from skills_mcp.api.retry import next_delay, should_retry
+from skills_mcp.api.wire import Wire
 from skills_mcp.config import API_VERSION, Settings, api_key
 from skills_mcp.errors import CHECK_HINT, APIError, APIUnreachable, CannotTell, ResponseRefused, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
@@ -75,6 +76,7 @@ class SkillsClient:
 
     def __init__(self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
+        self.wire = Wire.of(settings.beta)  # the API mode: how versions are addressed, the title named
         if settings.local_dir is not None and transport is None:
             transport = local.transport(settings.local_dir)
         self._transport = transport
@@ -144,7 +146,7 @@ class SkillsClient:
             return request
 
         try:
-            return await self._call(build, "create", reader(self.settings.wire, model), reporter, landed=landed)
+            return await self._call(build, "create", reader(self.wire, model), reporter, landed=landed)
         finally:
             for part in opened:  # an upload cut short leaves no file open
                 part.close()
@@ -184,7 +186,7 @@ class SkillsClient:
             data = body.get("data") or []
             if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
                 raise ResponseRefused(200, f"a page listing {what} has no list of objects under `data`.")
-            return [typed(self.settings.wire, model, item, response) for item in data], body.get("next_page"), read
+            return [typed(self.wire, model, item, response) for item in data], body.get("next_page"), read
 
         with self.budget():
             deadline = _deadline.get()
@@ -260,7 +262,7 @@ class SkillsClient:
     ) -> A:
         kind: Kind = "delete" if method == "DELETE" else "read"
         build = functools.partial(self._request, method, path, params=params)
-        return await self._call(build, kind, reader(self.settings.wire, model), QUIET, gone=gone)
+        return await self._call(build, kind, reader(self.wire, model), QUIET, gone=gone)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx2.Request:
         key = local.LOCAL_KEY if self.settings.local else api_key()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,6 @@ _Message = MutableMapping[str, Any]
 _Receive = Callable[[], Awaitable[_Message]]
 _Send = Callable[[_Message], Awaitable[None]]
 _App = Callable[[MutableMapping[str, Any], _Receive, _Send], Awaitable[None]]
-
-
-def data_dir(explicit: str | None = None) -> Path:
-    """--data-dir, else SKILLS_MCP_DATA_DIR, else the platform's user data folder."""
-    raw = explicit or os.environ.get("SKILLS_MCP_DATA_DIR")
-    if raw:
-        return Path(raw).expanduser().resolve()
-    import platformdirs  # deferred: only local mode needs it
-
-    return Path(platformdirs.user_data_dir("skills-mcp", appauthor=False)) / "emulator"
 
 
 def transport(folder: Path) -> httpx2.AsyncBaseTransport:

@@ -119,7 +119,7 @@ class SkillsAPI(SkillsClient):
         async def since_before() -> Skill | None:
             return await landed.landed_skill(self, package, await before.get())
 
-        data = {self.settings.wire.title_field: display_name} if display_name else {}
+        data = {self.wire.title_field: display_name} if display_name else {}
         return await self._guarded(before, Skill, "/v1/skills", package, data, reporter, since_before)
 
     async def delete_skill(self, skill_id: str) -> Deleted:

@@ -201,7 +201,7 @@ async def _list(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, st
 
 
 async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    require_ids(api.settings.wire, args.skill_id)
+    require_ids(api.wire, args.skill_id)
     page = await api.list_skill_versions(args.skill_id, limit=args.limit, page=args.page)
     lines = [f"{v.ref}  {v.name}  {v.created_at}" for v in page.data]
     lines.append(f"next page: {page.next_page}" if page.next_page else f"{len(page.data)} version(s); no more pages.")
@@ -209,7 +209,7 @@ async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 
 async def _get(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    require_ids(api.settings.wire, args.skill_id, args.version)
+    require_ids(api.wire, args.skill_id, args.version)
     if args.version is None:
         skill = await api.get_skill(args.skill_id)
         return skill, skill.model_dump_json(exclude_none=True, indent=2)
@@ -231,7 +231,7 @@ async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, 
     from skills_mcp.workflows import lifecycle
 
     if args.version is not None:
-        require_ids(api.settings.wire, args.skill_id, args.version)
+        require_ids(api.wire, args.skill_id, args.version)
         deleted = await api.delete_skill_version(args.skill_id, args.version)
         return deleted, f"Deleted version {deleted.id} of skill {args.skill_id}."
     result = await lifecycle.delete_skill(api, args.skill_id, delete_versions=args.all_versions)

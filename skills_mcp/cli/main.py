@@ -193,13 +193,13 @@ def _log_to_stderr(args: argparse.Namespace) -> None:
 def _prepare(args: argparse.Namespace) -> Callable[[], int]:
     """Import and build what `args` asks for; the returned job runs it (a server: until its client leaves)."""
     from skills_mcp.api import local
-    from skills_mcp.config import Settings
+    from skills_mcp.config import Settings, local_data_dir
 
     if args.subcommand == "emulator":
         from skills_mcp.emulator.serve import run_emulator
 
         def emulator() -> int:
-            run_emulator(args.host, args.port, local.data_dir(args.data_dir), allowed_hosts=args.allowed_host)
+            run_emulator(args.host, args.port, local_data_dir(args.data_dir), allowed_hosts=args.allowed_host)
             return 0
 
         return emulator

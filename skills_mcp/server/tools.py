@@ -160,7 +160,7 @@ def _labelled(ctx: State, text: str) -> str:
 
 
 def _wire(ctx: State) -> Wire:
-    return ctx.request_context.lifespan_context.settings.wire
+    return Wire.of(ctx.request_context.lifespan_context.settings.beta)
 
 
 def _reporter(ctx: State) -> Reporter:
@@ -490,5 +490,5 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
 
     server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
     for tool, title, hints in TOOLS:
-        server.add_tool(_in_mode(tool, settings.wire), title=title, annotations=hints)
+        server.add_tool(_in_mode(tool, Wire.of(settings.beta)), title=title, annotations=hints)
     return server

@@ -56,7 +56,7 @@ async def download(
 ) -> DownloadResult:
     """Fetch a version's zip and unpack it into destination/<name>, refusing anything unsafe."""
     folder, problems = resolve_allowed(destination, allowed, where="destination")
-    problems = check_skill_id(skill_id) + check_version(version, api.settings.wire) + problems
+    problems = check_skill_id(skill_id) + check_version(version, api.wire) + problems
     if folder is not None and not _is_dir(folder):
         problems.append(
             Problem("destination", f"{folder} is not an existing folder.", "pass a folder that exists, or create it.")
