@@ -12,6 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 from skills_mcp.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
+# Local mode: requests go to the emulator in this process (`api.local.transport_for`), never to a socket.
+LOCAL_BASE_URL = "http://skills-mcp.local"
+LOCAL_KEY = "local-emulator"
 API_VERSION = "2026-10-21"  # what the official SDK 2.10 sends
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,200}")  # printable ASCII: safe in a header
 
@@ -52,7 +55,11 @@ class Settings:
     def api_base_url(self) -> str:
         """The base URL, checked when the first request needs it: a bad one is then a clear error for that call
         (a tool error, or CLI exit 5), while the server still starts and lists its tools."""
-        return checked_base_url(self.base_url)
+        return LOCAL_BASE_URL if self.local else checked_base_url(self.base_url)
+
+    def key(self) -> str:
+        """The key to send: local mode needs none of the user's."""
+        return LOCAL_KEY if self.local else api_key()
 
     @property
     def shown_base_url(self) -> str:

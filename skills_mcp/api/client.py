@@ -32,12 +32,11 @@ import anyio.to_thread
 import httpx2
 
 from skills_mcp import __version__
-from skills_mcp.api import local
 from skills_mcp.api.answers import A, Failure, bounded, error_of, give_up, read_json_sized, reader, short, typed
 from skills_mcp.api.models import Deleted, Skill, SkillPage, SkillVersion, SkillVersionPage
 from skills_mcp.api.retry import next_delay, should_retry
 from skills_mcp.api.wire import Wire
-from skills_mcp.config import API_VERSION, Settings, api_key
+from skills_mcp.config import API_VERSION, Settings
 from skills_mcp.errors import CHECK_HINT, APIError, APIUnreachable, CannotTell, ResponseRefused, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.packaging import Package, UploadStream
@@ -71,14 +70,13 @@ class SkillsClient:
     Creates go out through `upload`, which knows nothing of what a create means; `upload.SkillsAPI` adds
     the "did it land?" checks around it. The httpx2 client (one connection pool) is made on first use:
     building the TLS context costs about 50 ms, which would otherwise delay every cold start, also of
-    servers that never make a call.
+    servers that never make a call. Where requests go and with which key, the settings say; `transport` is
+    the emulator in process in local mode (`local.transport_for`), else None: the network.
     """
 
     def __init__(self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         self.wire = Wire.of(settings.beta)  # the API mode: how versions are addressed, the title named
-        if settings.local_dir is not None and transport is None:
-            transport = local.transport(settings.local_dir)
         self._transport = transport
         self._client: httpx2.AsyncClient | None = None
 
@@ -92,7 +90,7 @@ class SkillsClient:
             if self.settings.workspace_id:  # on every request: retries and the "did it land?" reads included
                 headers["anthropic-workspace-id"] = self.settings.workspace_id
             self._client = httpx2.AsyncClient(
-                base_url=local.LOCAL_BASE_URL if self.settings.local else self.settings.api_base_url,
+                base_url=self.settings.api_base_url,
                 headers=headers,
                 timeout=httpx2.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
                 transport=self._transport,
@@ -265,7 +263,7 @@ class SkillsClient:
         return await self._call(build, kind, reader(self.wire, model), QUIET, gone=gone)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx2.Request:
-        key = local.LOCAL_KEY if self.settings.local else api_key()
+        key = self.settings.key()
         headers = {"authorization": f"Bearer {key}", **kwargs.pop("headers", {})}
         return self._http.build_request(method, path, headers=headers, **kwargs)
 

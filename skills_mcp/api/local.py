@@ -8,14 +8,19 @@ from typing import Any
 
 import httpx2
 
-LOCAL_BASE_URL = "http://skills-mcp.local"
-LOCAL_KEY = "local-emulator"
+from skills_mcp.config import LOCAL_BASE_URL, Settings
+
 LABEL = "[LOCAL EMULATOR, not the Anthropic API]"
 
 _Message = MutableMapping[str, Any]
 _Receive = Callable[[], Awaitable[_Message]]
 _Send = Callable[[_Message], Awaitable[None]]
 _App = Callable[[MutableMapping[str, Any], _Receive, _Send], Awaitable[None]]
+
+
+def transport_for(settings: Settings) -> httpx2.AsyncBaseTransport | None:
+    """The transport a client of these settings needs: the emulator in process in local mode, else the network's."""
+    return transport(settings.local_dir) if settings.local_dir is not None else None
 
 
 def transport(folder: Path) -> httpx2.AsyncBaseTransport:

@@ -92,7 +92,7 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
     async def main() -> tuple[BaseModel, str]:
         from skills_mcp.api.upload import SkillsAPI
 
-        api = SkillsAPI(settings)
+        api = SkillsAPI(settings, transport=local.transport_for(settings))
         try:
             with api.budget():
                 return await command(api, args)

@@ -226,7 +226,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
     from skills_mcp.server.tools import build_server
 
     # Local mode opens its data folder now, so a bad one is a clear message, not a failed start-up.
-    transport = local.transport(settings.local_dir) if settings.local_dir is not None else None
+    transport = local.transport_for(settings)
     server = build_server(settings, transport)
 
     def run_server() -> int:
