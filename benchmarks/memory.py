@@ -45,7 +45,7 @@ def _publisher(name: str, url: str) -> Publish:
     from anthropic import Anthropic, AsyncAnthropic
     from anthropic.lib import async_files_from_dir, files_from_dir
 
-    from skills_mcp.api.client import SkillsAPI
+    from skills_mcp.api.upload import SkillsAPI
     from skills_mcp.config import Settings
     from skills_mcp.workflows import publish as publisher
 
@@ -59,7 +59,7 @@ def _publisher(name: str, url: str) -> Publish:
                         version = await publisher.create_skill_version(api, [folder.parent], skill_id, str(folder))
                 finally:
                     await api.aclose()
-                return str(version["id"])
+                return version.id
 
             return anyio.run(run)
 

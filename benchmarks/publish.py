@@ -38,7 +38,7 @@ from benchmarks.harness import (
     table,
     verdict,
 )
-from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.config import Settings
 from skills_mcp.workflows import publish as publisher
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import anyio
 
 from benchmarks.harness import QUICK, SHAPES, emulator, machine, make_skill, median, paired_ratio, table, verdict
-from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.config import Settings
 from skills_mcp.workflows.plan import PlanResult
 from skills_mcp.workflows.sync import sync

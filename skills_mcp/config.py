@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from skills_mcp.api.retry import RetryPolicy
-from skills_mcp.api.wire import Wire
 from skills_mcp.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
+# Local mode: requests go to the emulator in this process (`api.local.transport_for`), never to a socket.
+LOCAL_BASE_URL = "http://skills-mcp.local"
+LOCAL_KEY = "local-emulator"
 API_VERSION = "2026-10-21"  # what the official SDK 2.10 sends
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,200}")  # printable ASCII: safe in a header
 
@@ -27,9 +28,19 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one call tries (`api.retry` decides when and how long to wait)."""
+
+    max_attempts: int = 4
+    budget: float = 50.0  # seconds for one tool call's API work, retries and checks included
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+
+@dataclass(frozen=True)
 class Settings:
     base_url: str = DEFAULT_BASE_URL
-    beta: str | None = None  # an anthropic-beta header value; None: the API as it is today, no header
+    beta: str | None = None  # an anthropic-beta header value; None: the API as it is today (see `api.wire.Wire.of`)
     workspace_id: str | None = None  # sent as anthropic-workspace-id on every request when set
     allow_dirs: tuple[Path, ...] = ()  # empty: the client's roots, else the home folder
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -41,15 +52,14 @@ class Settings:
         return self.local_dir is not None
 
     @property
-    def wire(self) -> Wire:
-        """How versions are addressed and the title is named: by id, unless the skills beta header is sent."""
-        return Wire.of(self.beta)
-
-    @property
     def api_base_url(self) -> str:
         """The base URL, checked when the first request needs it: a bad one is then a clear error for that call
         (a tool error, or CLI exit 5), while the server still starts and lists its tools."""
-        return checked_base_url(self.base_url)
+        return LOCAL_BASE_URL if self.local else checked_base_url(self.base_url)
+
+    def key(self) -> str:
+        """The key to send: local mode needs none of the user's."""
+        return LOCAL_KEY if self.local else api_key()
 
     @property
     def shown_base_url(self) -> str:
@@ -74,7 +84,7 @@ class Settings:
         defaults_t, defaults_r = Timeouts(), RetryPolicy()
         local = local or os.environ.get("SKILLS_MCP_LOCAL", "").strip().lower() in ("1", "true", "yes", "on")
         return cls(
-            local_dir=_local_dir(data_dir) if local else None,
+            local_dir=local_data_dir(data_dir) if local else None,
             base_url=os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_BASE_URL,
             beta=_header_value("--beta / SKILLS_MCP_BETA", beta_value),
             workspace_id=_header_value("--workspace-id / ANTHROPIC_WORKSPACE_ID", workspace),
@@ -163,10 +173,14 @@ def api_key() -> str:
     return key
 
 
-def _local_dir(explicit: str | None) -> Path:
-    from skills_mcp.api.local import data_dir
+def local_data_dir(explicit: str | None = None) -> Path:
+    """Where local mode keeps its data: --data-dir, else SKILLS_MCP_DATA_DIR, else the user data folder."""
+    raw = explicit or os.environ.get("SKILLS_MCP_DATA_DIR")
+    if raw:
+        return Path(raw).expanduser().resolve()
+    import platformdirs  # deferred: only local mode needs it
 
-    return data_dir(explicit)
+    return Path(platformdirs.user_data_dir("skills-mcp", appauthor=False)) / "emulator"
 
 
 def _number(name: str, default: float) -> float:

@@ -20,7 +20,7 @@ from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult, Tool
 from skill_factory import make_skill, skill_md_text
 
-from skills_mcp.emulator import EmulatorState, create_app, serve_in_thread
+from skills_mcp.emulator import EmulatorState, FaultQueue, create_app, serve_in_thread
 
 SKILLS_BETA = "skills-2025-10-02"
 # Distinctive, so a search of every output for it cannot miss a leak.
@@ -38,7 +38,7 @@ class Emulator:
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
-    state = EmulatorState(api_keys={API_KEY})
+    state = EmulatorState(api_keys={API_KEY}, faults=FaultQueue())  # faults: a test control, off in the product
     with serve_in_thread(create_app(state)) as url:
         yield Emulator(url, state)
 

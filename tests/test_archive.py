@@ -16,8 +16,8 @@ from skill_factory import make_skill
 
 from skills_mcp.errors import UploadAborted
 from skills_mcp.limits import MAX_UPLOAD_BYTES
-from skills_mcp.skill.folder import FolderScan
 from skills_mcp.skill.packaging import Package
+from skills_mcp.skill.parts import FolderScan
 from skills_mcp.skill.validation import SkillCheck, check_folder
 
 URL = "http://x/v1/skills/s/versions"

@@ -14,7 +14,7 @@ import pytest
 from conftest import API_KEY, Emulator, write_skill
 from test_content_hash import package_of
 
-from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.config import Settings
 from skills_mcp.skill.content_hash import content_hash
 from skills_mcp.skill.packaging import Package

@@ -19,7 +19,7 @@ import pytest
 from anthropic.lib import files_from_dir
 from conftest import official_sdk
 
-from skills_mcp.emulator import EmulatorState, Fault, create_app, serve_in_thread
+from skills_mcp.emulator import EmulatorState, Fault, FaultQueue, create_app, serve_in_thread
 from skills_mcp.emulator import store as store_module
 from skills_mcp.emulator.faults import FaultKind
 from skills_mcp.limits import MAX_UPLOAD_BYTES
@@ -64,7 +64,7 @@ def error(response: httpx2.Response, status: int, type: str = "invalid_request_e
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[EmulatorState, str]]:
-    state = EmulatorState()
+    state = EmulatorState(faults=FaultQueue())
     with serve_in_thread(create_app(state)) as url:
         yield state, url
 
@@ -494,7 +494,7 @@ def test_drop_breaks_the_connection(
     assert (dropped.path, dropped.status, dropped.dropped) == (path, None, kind.removeprefix("drop_"))
     assert bool(dropped.files) == bool(landed)  # dropped before the body: it was never read
     ok(upload(ga, path, skill_files()))  # the fault was used once
-    assert len(versions) == 2 + landed
+    assert len(state.store.skills[skill["id"]].versions) == 2 + landed
     assert state.faults.pending() == []
     no_server_logs(caplog)
 

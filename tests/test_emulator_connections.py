@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx2
@@ -40,10 +41,10 @@ def test_only_loopback_names_are_answered() -> None:
     assert set(others.values()) == {421}, others
 
 
-def test_allowed_host_adds_a_name(tmp_path: pytest.TempPathFactory) -> None:
+def test_allowed_host_adds_a_name(tmp_path: Path) -> None:
     port = free_port()
     command = [server_command(), "emulator", "--port", str(port), "--allowed-host", "skills.example",
-               "--allowed-host", "other.example"]  # fmt: skip
+               "--allowed-host", "other.example", "--data-dir", str(tmp_path / "data")]  # fmt: skip
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         wait_for_port(port, proc)
         url = f"http://127.0.0.1:{port}"
@@ -56,9 +57,9 @@ def test_allowed_host_adds_a_name(tmp_path: pytest.TempPathFactory) -> None:
     assert out == "" and "WARNING" not in err  # on loopback: nothing to warn about
 
 
-def test_beyond_loopback_it_warns() -> None:
+def test_beyond_loopback_it_warns(tmp_path: Path) -> None:
     port = free_port()
-    command = [server_command(), "emulator", "--host", "0.0.0.0", "--port", str(port)]  # noqa: S104
+    command = [server_command(), "emulator", "--host", "0.0.0.0", "--port", str(port), "--data-dir", str(tmp_path)]  # noqa: S104
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         wait_for_port(port, proc)
         loopback = status_with_host(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")

@@ -1,10 +1,10 @@
-"""A damaged entry in the data folder: named, answered as that skill's error, never hidden, never written over."""
+"""A damaged row in the database: named, answered as that skill's error, never hidden, never written over."""
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx2
@@ -14,7 +14,8 @@ from test_cli import cli
 from test_local_mode import local_env
 from test_publish_stdio import text
 
-from skills_mcp.emulator import DataDirError, EmulatorState, create_app, persist, serve_in_thread
+from skills_mcp.emulator import DataDirError, EmulatorState, create_app, serve_in_thread
+from skills_mcp.emulator.dbfile import DB
 
 BETA = "skills-2025-10-02"
 HEADERS = {"authorization": "Bearer sk-test", "anthropic-version": "2023-06-01", "anthropic-beta": BETA}
@@ -37,22 +38,36 @@ def create(client: httpx2.Client, name: str) -> str:
     return skill_id
 
 
-def garble(path: Path) -> None:
-    path.write_bytes(b'{"id": "skill_')  # cut short, as a full disk or a bad copy leaves it
+def sql(data: Path, statement: str, *args: object) -> list[tuple[object, ...]]:
+    """A hand edit of the database, as a tool or a bad copy might make one."""
+    with closing(sqlite3.connect(data / DB)) as db, db:
+        return db.execute(statement, args).fetchall()
 
 
-def only_version(folder: Path) -> Path:
-    (version,) = (folder / persist.VERSIONS).iterdir()
+def only_version(data: Path, skill_id: str) -> str:
+    ((version,),) = sql(data, "SELECT id FROM versions WHERE skill_id = ?", skill_id)
+    assert isinstance(version, str)
     return version
 
 
-DAMAGES: dict[str, Callable[[Path], Path]] = {
-    "skill.json garbled": lambda f: (garble(f / persist.SKILL_JSON), f / persist.SKILL_JSON)[1],
-    "skill.json missing": lambda f: ((f / persist.SKILL_JSON).unlink(), f / persist.SKILL_JSON)[1],
-    "skill.json not an object": lambda f: ((f / persist.SKILL_JSON).write_text("[]"), f / persist.SKILL_JSON)[1],
-    "version.json garbled": lambda f: (garble(only_version(f) / persist.VERSION_JSON), only_version(f))[1],
-    "version.json missing": lambda f: ((only_version(f) / persist.VERSION_JSON).unlink(), only_version(f))[1],
-    "versions missing": lambda f: (shutil.rmtree(f / persist.VERSIONS), f / persist.VERSIONS)[1],
+def damage_row(table: str, column: str, value: object) -> Callable[[Path, str], str]:
+    """Put `value` where the emulator wrote something else; returns where the damage is, as it is named."""
+
+    def damage(data: Path, skill_id: str) -> str:
+        row = skill_id if table == "skills" else only_version(data, skill_id)
+        sql(data, f"UPDATE {table} SET {column} = ? WHERE id = ?", value, row)  # noqa: S608 (the test's own names)
+        return f"{data / DB}: table {table}, row {row}, column {column}"
+
+    return damage
+
+
+DAMAGES: dict[str, Callable[[Path, str], str]] = {
+    "skill name not text": damage_row("skills", "name", b"\xff"),
+    "skill created_at not text": damage_row("skills", "created_at", b"\x00"),
+    "skill seq not a number": damage_row("skills", "seq", "first"),
+    "version description not text": damage_row("versions", "description", b"\x00"),
+    "version seq not a number": damage_row("versions", "seq", "x"),
+    "version file count not a number": damage_row("versions", "files", "many"),
 }
 
 
@@ -61,7 +76,7 @@ def test_a_damaged_skill_is_named_and_the_others_stay(damage: str, tmp_path: Pat
     data = tmp_path / "data"
     with emulator_on(data) as client:
         broken, kept = create(client, "to-break"), create(client, "kept")
-    where = DAMAGES[damage](data / persist.SKILLS / broken)
+    where = DAMAGES[damage](data, broken)
 
     with emulator_on(data) as client:  # a fresh start reads everything from the folder
         listed = client.get("/v1/skills").json()["data"]
@@ -80,19 +95,18 @@ def test_a_damaged_skill_is_named_and_the_others_stay(damage: str, tmp_path: Pat
         assert error["type"] == "api_error"
         assert f"Skill {broken} is damaged" in error["message"] and str(where) in error["message"]
     assert fine.status_code == 200 and fine.json()["latest_version"]
-    assert (data / persist.SKILLS / broken).is_dir()  # nothing removed or written over
+    assert sql(data, "SELECT count(*) FROM skills WHERE id = ?", broken) == [(1,)]  # nothing removed or written over
 
 
 def test_a_repaired_skill_is_back_without_a_restart(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with emulator_on(data) as client:
         broken = create(client, "to-break")
-    path = data / persist.SKILLS / broken / persist.SKILL_JSON
-    good = path.read_bytes()
-    garble(path)
+    ((good,),) = sql(data, "SELECT name FROM skills WHERE id = ?", broken)
+    sql(data, "UPDATE skills SET name = ? WHERE id = ?", b"\xff", broken)
     with emulator_on(data) as client:
         before = client.get(f"/v1/skills/{broken}").status_code
-        path.write_bytes(good)
+        sql(data, "UPDATE skills SET name = ? WHERE id = ?", good, broken)
         after = client.get(f"/v1/skills/{broken}").status_code
     assert (before, after) == (500, 200)
 
@@ -100,8 +114,10 @@ def test_a_repaired_skill_is_back_without_a_restart(tmp_path: Path) -> None:
 def test_a_damaged_head_refuses_the_folder_by_name(tmp_path: Path) -> None:
     data = tmp_path / "data"
     EmulatorState(data_dir=data)
-    garble(data / persist.HEAD)
-    with pytest.raises(DataDirError, match=str(data / persist.HEAD)):
+    for name in (f"{DB}-wal", f"{DB}-shm"):  # as a bad copy of the database alone leaves it
+        (data / name).unlink(missing_ok=True)
+    (data / DB).write_bytes(b"SQLite format 3\x00" + b"cut short" * 20)
+    with pytest.raises(DataDirError, match=str(data / DB)):
         EmulatorState(data_dir=data)
 
 
@@ -111,8 +127,9 @@ def test_publish_by_name_over_a_damaged_skill_creates_nothing(tmp_path: Path) ->
     first = cli("--local", "--data-dir", str(data), "publish", str(folder))
     other = cli("--local", "--data-dir", str(data), "publish", str(write_skill(tmp_path / "src", "other-skill")))
     assert first.returncode == 0 and other.returncode == 0, first.stderr + other.stderr
-    (broken,) = [p for p in (data / persist.SKILLS).iterdir() if b"pdf-tools" in (p / persist.SKILL_JSON).read_bytes()]
-    garble(broken / persist.SKILL_JSON)  # its name is gone with it
+    ((broken,),) = sql(data, "SELECT id FROM skills WHERE name = 'pdf-tools'")
+    assert isinstance(broken, str)
+    where = DAMAGES["skill name not text"](data, broken)  # its name is gone with it
 
     session = McpSession(
         ["--local", "--data-dir", str(data), "--allow-dir", str(tmp_path), "--max-attempts", "1"],
@@ -125,10 +142,10 @@ def test_publish_by_name_over_a_damaged_skill_creates_nothing(tmp_path: Path) ->
     finally:
         session.close()
 
-    assert len(list((data / persist.SKILLS).iterdir())) == 2  # no second pdf-tools made over it
+    assert sql(data, "SELECT count(*) FROM skills") == [(2,)]  # no second pdf-tools made over it
     assert published.is_error, text(published)
-    assert f"Skill {broken.name} is damaged" in text(published) and str(broken / persist.SKILL_JSON) in text(published)
-    assert listed.is_error is False and broken.name in text(listed) and "Traceback" not in session.errlog.read_text()
+    assert f"Skill {broken} is damaged" in text(published) and where in text(published)
+    assert listed.is_error is False and broken in text(listed) and "Traceback" not in session.errlog.read_text()
 
 
 @pytest.mark.parametrize("damage", ["missing", "cut short"])
@@ -136,16 +153,16 @@ def test_a_damaged_file_of_a_version_is_named_on_download(damage: str, tmp_path:
     data = tmp_path / "data"
     with emulator_on(data) as client:
         skill = create(client, "to-break")
-        version = only_version(data / persist.SKILLS / skill)
-        blob = version / persist.FILES / "0"
+        version = only_version(data, skill)
+        blob = f"{data / DB}: table files, version {version}, file 0"
         if damage == "missing":
-            blob.unlink()
+            sql(data, "DELETE FROM files WHERE version_id = ?", version)
         else:
-            blob.write_bytes(blob.read_bytes()[:5])
+            sql(data, "UPDATE files SET data = substr(data, 1, 5) WHERE version_id = ?", version)
         epoch = client.get(f"/v1/skills/{skill}").json()["latest_version"]
         content = client.get(f"/v1/skills/{skill}/versions/{epoch}/content")
         listed = client.get(f"/v1/skills/{skill}/versions")
     assert content.status_code == 500 and content.json()["error"]["type"] == "api_error"
-    assert f"Skill version {version.name} is damaged" in content.text and str(blob) in content.text
+    assert f"Skill version {version} is damaged" in content.text and blob in content.text
     assert "Emulator bug" not in content.text
     assert listed.status_code == 200  # the rest of the skill still answers

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ import pytest
 from anthropic.lib import files_from_dir
 from conftest import official_sdk
 
-from skills_mcp.emulator import DataDirError, EmulatorError, EmulatorState, create_app, persist, serve_in_thread
-from skills_mcp.emulator.store import SkillRecord, Store
+from skills_mcp.emulator import DataDirError, EmulatorError, EmulatorState, create_app, database, serve_in_thread
+from skills_mcp.emulator.database import Store
+from skills_mcp.emulator.dbfile import DB
+from skills_mcp.emulator.store import SkillRecord
 
 BETA = "skills-2025-10-02"
 START_TIMEOUT = 20.0
@@ -47,7 +50,14 @@ def sdk(url: str) -> anthropic.Anthropic:
 
 
 def leftovers(data: Path) -> list[str]:
-    return sorted(p.name for d in (persist.STAGING, persist.TRASH) for p in (data / d).iterdir())
+    """Rows no version or skill owns: what a write cut short would leave, if a transaction could be cut."""
+    with closing(sqlite3.connect(data / DB)) as db:
+        orphans = db.execute(
+            "SELECT 'file of ' || version_id FROM files WHERE version_id NOT IN (SELECT id FROM versions) UNION ALL "
+            "SELECT 'version ' || id FROM versions WHERE skill_id NOT IN (SELECT id FROM skills)"
+        ).fetchall()
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    return sorted(row[0] for row in orphans)
 
 
 # ---- restart: a new emulator on the same folder sees exactly what the old one held -------------------------------
@@ -133,7 +143,7 @@ def test_uploads_are_read_back_from_the_folder_not_kept_in_memory(tmp_path: Path
     skill = state.store.create_skill(skill_files(more={"big.bin": b"z" * 50_000}), None, unique_title=False)
     version = state.store.create_version(skill.id, skill_files(more={"big.bin": b"w" * 50_000}))
     for stored in (skill.versions[0], version):
-        assert isinstance(stored.files, persist.StoredFiles)
+        assert isinstance(stored.files, database.StoredFiles)
     assert version.files["big.bin"] == b"w" * 50_000 and skill.versions[0].files["big.bin"] == b"z" * 50_000
 
 
@@ -223,26 +233,29 @@ def test_a_killed_emulator_process_keeps_what_it_answered(tmp_path: Path) -> Non
 # ---- crashes midway: no half version, leftovers cleaned ------------------------------------------------------------
 
 
-def fail_when(monkeypatch: pytest.MonkeyPatch, name: str, when: Any) -> None:
-    real = getattr(persist, name)
+def fail_after(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """The step `name` of database.py does its work, then the process "dies" (an exception) before the commit.
+    Returns how many rows each call had written, read back inside the transaction."""
+    real = getattr(database, name)
+    written: list[int] = []
 
-    def step(*args: Path) -> None:
-        if when(*args):
-            raise OSError("crash")
-        real(*args)
+    def step(db: sqlite3.Connection, *args: Any) -> None:
+        real(db, *args)
+        written.append(db.execute("SELECT count(*) FROM files").fetchone()[0])
+        raise OSError("crash")
 
-    monkeypatch.setattr(persist, name, step)
+    monkeypatch.setattr(database, name, step)
+    return written
 
 
 def test_a_crash_before_a_version_is_committed_leaves_nothing(tmp_path: Path) -> None:
     state = EmulatorState(data_dir=tmp_path)
     skill = state.store.create_skill(skill_files(), None, unique_title=False)
     with pytest.MonkeyPatch.context() as patch:
-        fail_when(patch, "install", lambda staged, target: target.parent.name == persist.VERSIONS)
+        written = fail_after(patch, "insert_version")
         with pytest.raises(OSError, match="crash"):
             state.store.create_version(skill.id, skill_files(more={"big.bin": b"x" * 100_000}))
-    staged = [p for p in (tmp_path / persist.STAGING).iterdir() if p.is_dir()]
-    assert len(staged) == 1 and (staged[0] / persist.VERSION_JSON).exists()  # fully written, never committed
+    assert written == [3]  # fully written (1 + 2 files), never committed
     assert len(state.store.skills[skill.id].versions) == 1
 
     again = EmulatorState(data_dir=tmp_path)
@@ -253,7 +266,7 @@ def test_a_crash_before_a_version_is_committed_leaves_nothing(tmp_path: Path) ->
 def test_a_crash_before_a_new_skill_is_committed_leaves_nothing(tmp_path: Path) -> None:
     state = EmulatorState(data_dir=tmp_path)
     with pytest.MonkeyPatch.context() as patch:
-        fail_when(patch, "install", lambda staged, target: target.parent.name == persist.SKILLS)
+        fail_after(patch, "insert_version")
         with pytest.raises(OSError, match="crash"):
             state.store.create_skill(skill_files(), "T", unique_title=True)
     assert state.store.skills == {}
@@ -262,46 +275,46 @@ def test_a_crash_before_a_new_skill_is_committed_leaves_nothing(tmp_path: Path) 
     state.store.create_skill(skill_files(), "T", unique_title=True)  # the title was never taken
 
 
-def test_a_crash_midway_through_a_delete_never_brings_it_back(tmp_path: Path) -> None:
+def test_a_crash_midway_through_a_delete_leaves_it_whole(tmp_path: Path) -> None:
+    """A delete is one transaction: cut short, the version is all there, its content intact; done, all gone."""
     state = EmulatorState(data_dir=tmp_path)
     skill = state.store.create_skill(skill_files(), None, unique_title=False)
     first = skill.versions[0]
-    second = state.store.create_version(skill.id, skill_files(note="2"))
+    second = state.store.create_version(skill.id, skill_files(note="2", more={"big.bin": b"b" * 50_000}))
     with pytest.MonkeyPatch.context() as patch:
-        fail_when(patch, "purge", lambda path: True)  # moved aside, then the process died
+        written = fail_after(patch, "delete_version_rows")  # its files deleted, then the process died
         with pytest.raises(OSError, match="crash"):
             state.store.delete_version(skill.id, second.version, by_epoch=True)
-        assert len(leftovers(tmp_path)) == 1
-    assert [v.id for v in state.store.skills[skill.id].versions] == [first.id]
-    assert [v.id for v in EmulatorState(data_dir=tmp_path).store.skills[skill.id].versions] == [first.id]
+    assert written == [1]  # only the first version's file was left inside the transaction
+    again = EmulatorState(data_dir=tmp_path).store.skills[skill.id]
+    assert [v.id for v in again.versions] == [first.id, second.id]
+    assert again.versions[1].files["big.bin"] == b"b" * 50_000
     assert leftovers(tmp_path) == []
 
+    state.store.delete_version(skill.id, second.version, by_epoch=True)
     state.store.delete_version(skill.id, first.id, by_epoch=False)
-    with pytest.MonkeyPatch.context() as patch:
-        fail_when(patch, "purge", lambda path: True)
-        with pytest.raises(OSError, match="crash"):
-            state.store.delete_skill(skill.id)
+    state.store.delete_skill(skill.id)
     assert EmulatorState(data_dir=tmp_path).store.skills == {}
     assert leftovers(tmp_path) == []
 
 
 def test_a_process_killed_inside_an_upload_leaves_no_half_version(tmp_path: Path) -> None:
-    """The child blocks between writing a version's files and committing them, holding the lock; killed there."""
+    """The child blocks between writing a version's rows and committing them, holding the write lock; killed
+    there. Meanwhile a reader is not kept waiting (WAL), and sees the committed state only."""
     state = EmulatorState(data_dir=tmp_path)
     skill = state.store.create_skill(skill_files(), None, unique_title=False)
     marker = tmp_path.parent / f"{tmp_path.name}-inside"
     code = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from skills_mcp.emulator import EmulatorState, persist
+        from skills_mcp.emulator import EmulatorState, database
         state = EmulatorState(data_dir=Path({str(tmp_path)!r}))
-        real = persist.install
-        def install(staged, target):
-            if target.parent.name == persist.VERSIONS:
-                Path({str(marker)!r}).touch()
-                time.sleep(60)
-            real(staged, target)
-        persist.install = install
+        real = database.insert_version
+        def insert_version(db, version, files):
+            real(db, version, files)
+            Path({str(marker)!r}).touch()
+            time.sleep(60)
+        database.insert_version = insert_version
         files = [("my-skill/SKILL.md", {skill_files()[0][1]!r}), ("my-skill/big.bin", b"y" * 300_000)]
         state.store.create_version({skill.id!r}, files)
     """)
@@ -311,8 +324,7 @@ def test_a_process_killed_inside_an_upload_leaves_no_half_version(tmp_path: Path
         while not marker.exists():
             assert proc.poll() is None and time.monotonic() < deadline, "the child never reached the commit"
             time.sleep(0.02)
-        staged = [p for p in (tmp_path / persist.STAGING).iterdir() if p.is_dir()]
-        assert len(staged) == 1 and (staged[0] / persist.FILES / "1").stat().st_size == 300_000
+        assert len(state.store.skills[skill.id].versions) == 1  # read while the child holds the write lock
     finally:
         proc.kill()
         proc.wait()

@@ -20,6 +20,7 @@ from conftest import Emulator, McpSession, server_command, write_skill
 from mcp.types import CallToolResult
 from skill_factory import skill_md_text
 
+from skills_mcp.api.models import Skill
 from skills_mcp.emulator import EmulatorState, Fault
 from skills_mcp.workflows.same_name import maybe_racing, oldest_first
 
@@ -36,11 +37,18 @@ def skill_files(name: str, note: str = "") -> list[tuple[str, bytes]]:
 
 def run_at_once(tmp_path: Path, label: str, command: list[str], count: int) -> list[tuple[int, str, str]]:
     """Start `count` copies of the installed console script together; (exit code, stdout, stderr) of each."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
+    return run_together(tmp_path, label, [command] * count)
+
+
+def run_together(
+    tmp_path: Path, label: str, commands: list[list[str]], env: dict[str, str] | None = None
+) -> list[tuple[int, str, str]]:
+    """Start the installed console script once per command, all together; (exit code, stdout, stderr) of each."""
+    env = env or {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
     barrier = ["sh", "-c", 'read go && exec "$@"', "writer"]  # each shell waits on stdin, then becomes the script
-    logs = [(tmp_path / f"{label}-{i}.out", tmp_path / f"{label}-{i}.err") for i in range(count)]
+    logs = [(tmp_path / f"{label}-{i}.out", tmp_path / f"{label}-{i}.err") for i in range(len(commands))]
     writers = []
-    for out, err in logs:
+    for (out, err), command in zip(logs, commands, strict=True):
         with out.open("w") as stdout, err.open("w") as stderr:
             writers.append(
                 subprocess.Popen(
@@ -118,7 +126,7 @@ def test_a_finder_meeting_a_race_in_progress_waits_for_it_and_adds_to_the_oldest
     assert published is not None
     assert published["action"] == "created_version" and published["skill"]["id"] == oldest.id
     assert [s.id for s in api.state.store.skills.values()] == [oldest.id]
-    assert len(oldest.versions) == 2
+    assert len(api.state.store.skills[oldest.id].versions) == 2
 
 
 def test_several_skills_made_on_purpose_are_refused_with_each_listed(
@@ -127,6 +135,9 @@ def test_several_skills_made_on_purpose_are_refused_with_each_listed(
     first = api.state.store.create_skill(skill_files("pdf-tools", "a"), "PDF tools", unique_title=False)
     second = api.state.store.create_skill(skill_files("pdf-tools", "b"), "PDF tools (team B)", unique_title=False)
     first.created_at, second.created_at = "2026-01-05T10:00:00.000000Z", "2026-02-07T11:30:00.000000Z"
+    with api.state.store.writing() as db:  # the records are read from the store's database
+        for skill in (first, second):
+            db.execute("UPDATE skills SET created_at = ? WHERE id = ?", (skill.created_at, skill.id))
     uploads = api.upload_count()
 
     result = mcp.call("publish_skill", {"path": str(write_skill(workdir))})
@@ -150,20 +161,21 @@ def test_the_oldest_wins_then_the_smallest_id() -> None:
         {"id": "skill_0", "created_at": "not a time"},
         {"id": "skill_1"},
     ]
-    assert [s["id"] for s in oldest_first(skills)] == ["skill_c", "skill_a", "skill_b", "skill_0", "skill_1"]
+    typed = [Skill.model_validate(s) for s in skills]
+    assert [s.id for s in oldest_first(typed)] == ["skill_c", "skill_a", "skill_b", "skill_0", "skill_1"]
 
 
 def test_only_skills_made_together_moments_ago_may_be_a_race() -> None:
     now = datetime.now(UTC)
 
-    def made(*ages: float) -> list[dict[str, str]]:
+    def made(*ages: float) -> list[Skill]:
         times = [(now - timedelta(seconds=age)).isoformat() for age in ages]
-        return [{"id": f"skill_{i}", "created_at": at} for i, at in enumerate(times)]
+        return [Skill(id=f"skill_{i}", created_at=at) for i, at in enumerate(times)]
 
     assert maybe_racing(made(3, 2, 1))
     assert not maybe_racing(made(3600, 3599))  # made together, but long ago: a choice, not a race
     assert not maybe_racing(made(600, 1))  # one long before the other
-    assert not maybe_racing([*made(2, 1), {"id": "skill_x", "created_at": "yesterday"}])
+    assert not maybe_racing([*made(2, 1), Skill(id="skill_x", created_at="yesterday")])
 
 
 def test_a_failed_read_while_finding_is_the_api_error_and_nothing_is_sent(
@@ -178,4 +190,4 @@ def test_a_failed_read_while_finding_is_the_api_error_and_nothing_is_sent(
 
     assert result.is_error is True
     assert "Skills API error 500 api_error: Injected fault" in text(result)
-    assert api.upload_count() == 0 and len(existing.versions) == 1
+    assert api.upload_count() == 0 and len(api.state.store.skills[existing.id].versions) == 1

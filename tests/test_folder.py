@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from skill_factory import make_skill
 
-from skills_mcp.skill.folder import FolderScan, Skipped, scan_folder
+from skills_mcp.skill.folder import scan_folder
+from skills_mcp.skill.parts import FolderScan, Skipped
 
 
 def relpaths(scan: FolderScan) -> list[str]:

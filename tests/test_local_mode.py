@@ -63,3 +63,20 @@ def test_a_data_dir_that_cannot_be_a_folder_is_named_with_exit_5(where: str, tmp
         assert "Traceback" not in run.stderr and "cannot listen" not in run.stderr, (name, run.stderr)
         assert run.stdout == "", name
     assert blocker.read_text() == "someone's file\n"
+
+
+def test_a_data_folder_in_the_old_file_layout_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """0.x has no migration: the folder the file store left is refused by name, with the way out, untouched."""
+    old = tmp_path / "emulator"
+    (old / "skills" / "skill_x").mkdir(parents=True)
+    (old / "emulator.json").write_text('{"format": 1, "token": "t", "seq": 2, "last_us": 1}')
+    before = sorted(p.relative_to(old) for p in old.rglob("*"))
+
+    run = cli("--local", "list", env={"SKILLS_MCP_DATA_DIR": str(old)})
+
+    assert run.returncode == 5, run.stderr
+    assert str(old) in run.stderr and "old" not in run.stdout
+    assert "file layout of an earlier skills-mcp 0.x" in run.stderr and "no migration" in run.stderr
+    assert "Move that folder aside" in run.stderr and "SKILLS_MCP_DATA_DIR" in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert sorted(p.relative_to(old) for p in old.rglob("*")) == before  # nothing written there

@@ -18,8 +18,9 @@ from skill_factory import make_skill
 
 from skills_mcp.errors import UploadAborted
 from skills_mcp.skill import packaging, reopen
-from skills_mcp.skill.folder import SkillFile, scan_folder
+from skills_mcp.skill.folder import scan_folder
 from skills_mcp.skill.packaging import FIELD_NAME, Package, _FileReader
+from skills_mcp.skill.parts import SkillFile
 from skills_mcp.skill.reopen import Identity, Opener, Root
 
 URL = "http://x/v1/skills/s/versions"

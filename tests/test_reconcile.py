@@ -12,11 +12,12 @@ import httpx2
 import pytest
 from conftest import API_KEY, Emulator
 
-from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.models import SkillVersion
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.config import Settings
 from skills_mcp.emulator import Fault
-from skills_mcp.skill.folder import SkillFile
 from skills_mcp.skill.packaging import Package, wire_filename
+from skills_mcp.skill.parts import SkillFile
 from skills_mcp.skill.reopen import Identity, Root
 
 # Names the multipart encoding alters (validation refuses them, so they are built here by hand).
@@ -79,7 +80,7 @@ def test_a_lost_answer_for_odd_names_is_found_not_sent_again(
                                             unique_title=False).id  # fmt: skip
     api.state.faults.push(Fault(kind="drop_after_body", method="POST", path_prefix=f"/v1/skills/{skill_id}/versions"))
 
-    async def run() -> dict[str, object]:
+    async def run() -> SkillVersion:
         client = SkillsAPI(Settings(base_url=api.url))
         try:
             return await client.create_skill_version(skill_id, package)
@@ -89,6 +90,6 @@ def test_a_lost_answer_for_odd_names_is_found_not_sent_again(
     version = anyio.run(run)
     versions = api.state.store.skills[skill_id].versions
     assert len(versions) == 2  # the first, and the one whose answer was lost: not sent again
-    assert version["id"] == versions[-1].id
+    assert version.id == versions[-1].id
     received = [name for _field, name, _data in api.state.uploads()[-1].files]
     assert received == [wire_filename(n) for n in package.filenames()]  # as a real multipart parser reads them

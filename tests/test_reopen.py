@@ -11,7 +11,8 @@ import pytest
 from skill_factory import make_skill
 
 from skills_mcp.skill import reopen
-from skills_mcp.skill.folder import SkillFile, scan_folder
+from skills_mcp.skill.folder import scan_folder
+from skills_mcp.skill.parts import SkillFile
 from skills_mcp.skill.reopen import ChangedFile, Opener
 
 

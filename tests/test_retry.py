@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skills_mcp.api.retry import RetryPolicy, backoff, next_delay, server_delay, should_retry
+from skills_mcp.api.retry import backoff, next_delay, server_delay, should_retry
+from skills_mcp.config import RetryPolicy
 
 POLICY = RetryPolicy()
 

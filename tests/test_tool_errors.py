@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from types import SimpleNamespace
 
 import anyio
@@ -36,3 +37,17 @@ def test_an_unexpected_exception_is_a_clear_tool_error(caplog: pytest.LogCapture
     )
     assert API_KEY not in text
     assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [KeyError]  # the traceback: for the log only
+
+
+def test_a_progress_note_leaves_the_warning_filters_of_other_tasks_alone() -> None:
+    """Issue 14: `catch_warnings()` around the await swapped the process-wide filter list while other tasks ran."""
+    from skills_mcp.server.tools import _reporter
+
+    seen: list[bool] = []
+
+    async def info(message: str, *, logger_name: str | None = None) -> None:  # the SDK's Context.info, as called
+        seen.append(warnings.filters is filters)
+
+    filters = warnings.filters
+    anyio.run(_reporter(SimpleNamespace(info=info)).say, "a note")  # type: ignore[arg-type]
+    assert seen == [True]

@@ -11,7 +11,7 @@ import httpx2
 import pytest
 from conftest import API_KEY, Emulator, McpSession, write_skill
 
-from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.cli.main import RedactingFormatter
 from skills_mcp.config import Settings
 from skills_mcp.emulator import Fault

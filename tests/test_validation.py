@@ -15,7 +15,8 @@ from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
 from skills_mcp.skill import validation
 from skills_mcp.skill.folder import scan_folder
 from skills_mcp.skill.paths import display_name, resolve_allowed, wire_name_problem
-from skills_mcp.skill.validation import SkillCheck, check_folder, check_skill_id
+from skills_mcp.skill.validation import SkillCheck, check_folder
+from skills_mcp.workflows.inputs import check_skill_id
 
 
 def texts(check: SkillCheck) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from skills_mcp.api.models import Skill, SkillVersion
 from skills_mcp.api.wire import SKILLS_BETA, Wire
 from skills_mcp.config import Settings, checked_base_url
 from skills_mcp.errors import ConfigError
@@ -19,19 +20,21 @@ VERSION = {"id": "skillver_01A", "version": "1759178010641129", "type": "skill_v
 )  # fmt: skip
 def test_the_mode_follows_the_skills_beta_among_the_header_values(header: str | None, epoch: bool) -> None:
     assert Wire.of(header).epoch is epoch
-    assert Settings(beta=header).wire == Wire(epoch=epoch)
+    assert Wire.of(Settings(beta=header).beta) == Wire(epoch=epoch)
 
 
 def test_the_default_settings_send_no_beta_header() -> None:
-    assert Settings().beta is None and Settings().wire.epoch is False
+    assert Settings().beta is None and Wire.of(Settings().beta).epoch is False
 
 
 def test_a_version_is_addressed_by_id_or_by_epoch_string() -> None:
-    assert GA.ref(VERSION) == "skillver_01A" and BETA.ref(VERSION) == "1759178010641129"
-    assert BETA.ref({"id": "skillver_01A"}) == "skillver_01A"  # a shape without `version`: the id is all there is
-    skill = {"latest_version": "1759178010641129", "latest_version_id": "skillver_01A"}
-    assert GA.latest(skill) == "skillver_01A" and BETA.latest(skill) == "1759178010641129"
-    assert GA.latest({"latest_version": None}) is None
+    assert GA.parse(SkillVersion, VERSION).ref == "skillver_01A"
+    assert BETA.parse(SkillVersion, VERSION).ref == "1759178010641129"
+    # a shape without `version`: the id is all there is
+    assert BETA.parse(SkillVersion, {"id": "skillver_01A"}).ref == "skillver_01A"
+    skill = {"id": "skill_01A", "latest_version": "1759178010641129", "latest_version_id": "skillver_01A"}
+    assert GA.parse(Skill, skill).latest == "skillver_01A" and BETA.parse(Skill, skill).latest == "1759178010641129"
+    assert GA.parse(Skill, {"id": "skill_01A", "latest_version": None}).latest is None
     assert GA.title_field == "display_name" and BETA.title_field == "display_title"
 
 

@@ -1,2 +1,3 @@
-"""The Skills API: the HTTP client (one method per endpoint), its retry policy, the GA and beta wire forms, the
-response models, and "did it land?" after a lost answer."""
+"""The Skills API: `client` (one method per endpoint, the request loop), `answers` (reading answers, errors in
+plain words), `models` and `wire` (typed answers, GA and beta forms), `retry`, `landed` ("did it land?"), `upload`
+(`SkillsAPI`: the client with creates that never land twice), `local` (the emulator in process)."""

@@ -1,8 +1,7 @@
 """Did an upload whose answer was lost land anyway? The Skills API has no idempotency key, so we look.
 
-Before a create lands, we note what exists (the skill's newest version, or the newest skills): a
-`Snapshot`, known already (the skill as the caller just read it, or this process's last upload to
-it) or read alongside the upload, whose last byte waits for the answer. After an unknown outcome,
+Before a create lands, `upload` notes what exists (the skill's newest version, or the newest skills).
+After an unknown outcome,
 a candidate is anything newer than that note, with the folder's name; it is our upload only if its
 content zip holds exactly our files, byte for byte, under the names they went out with. So an
 earlier, identical publish is never mistaken for it; and when a candidate's content cannot be read
@@ -13,89 +12,42 @@ we cannot show is ours is never claimed.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import anyio
 import anyio.to_thread
 
+from skills_mcp.api.client import SkillsClient
+from skills_mcp.api.models import Skill, SkillVersion
 from skills_mcp.errors import CHECK_HINT, APIError, CannotTell, ResponseRefused, SkillsMcpError
 from skills_mcp.limits import MAX_UPLOAD_BYTES
 from skills_mcp.skill.packaging import Package
 
-if TYPE_CHECKING:
-    from skills_mcp.api.client import SkillsAPI
-
 RECENT = 20  # how many of the newest versions or skills to look through
-S = TypeVar("S")
 
 
-class Snapshot(Generic[S]):
-    """What existed before an upload: known already, or read alongside the upload.
-
-    A read alongside saves a round trip ahead of the upload. The upload then holds back its last byte
-    until `get` has an answer, and the API cannot act on a body it has not received whole, so the
-    answer is known to predate the upload.
-    """
-
-    def __init__(self, read: Callable[[], Awaitable[S]] | None) -> None:
-        self._read = read
-        self._done = anyio.Event()
-        self._value: S | None = None
-        self._error: SkillsMcpError | None = None
-
-    @classmethod
-    def known(cls, value: S) -> Snapshot[S]:
-        snapshot = cls(None)
-        snapshot._value = value
-        snapshot._done.set()
-        return snapshot
-
-    @property
-    def ready(self) -> bool:
-        return self._done.is_set()
-
-    async def run(self) -> None:
-        assert self._read is not None, "a known snapshot is never read"
-        try:
-            self._value = await self._read()
-        except SkillsMcpError as exc:  # e.g. an unknown skill: the upload waiting on it fails with this
-            self._error = exc
-        finally:
-            self._done.set()
-
-    async def get(self) -> S:
-        await self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._value  # type: ignore[return-value]  # set whenever there is no error
-
-
-async def newest_skills(api: SkillsAPI) -> set[str]:
+async def newest_skills(api: SkillsClient) -> set[str]:
     listing = await api.list_skills(source="custom", limit=RECENT)
-    return {str(s["id"]) for s in listing.get("data") or []}
+    return {skill.id for skill in listing.data}
 
 
-async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before: str | None) -> dict[str, Any] | None:
+async def landed_version(api: SkillsClient, skill_id: str, package: Package, before: str | None) -> SkillVersion | None:
     """Our version if it landed, None if it did not. `CannotTell` when no candidate is ours but one could not be
     read, or when `before` is no longer listed (then a match may be older than the upload)."""
-    version_ref = api.version_ref
-    found: dict[str, Any] | None = None
+    found: SkillVersion | None = None
     unreadable: CannotTell | None = None
     bounded = before is None
-    for version in (await api.list_skill_versions(skill_id, limit=RECENT)).get("data") or []:  # newest first
-        ref = version_ref(version)
-        if before is not None and before in (ref, version.get("id")):
+    for version in (await api.list_skill_versions(skill_id, limit=RECENT)).data:  # newest first
+        ref = version.ref
+        if before is not None and before in (ref, version.id):
             bounded = True
             break  # everything from here on existed before we uploaded
-        named = version.get("name", package.folder_name) == package.folder_name
+        named = "name" not in version.model_fields_set or version.name == package.folder_name  # unnamed: maybe
         if found is None and named:
             try:
-                found = dict(version) if await _same_content(api, skill_id, ref, package) else None
+                found = version if await _same_content(api, skill_id, ref, package) else None
             except CannotTell as exc:
                 unreadable = unreadable or exc
     if found is not None and not bounded:  # deleted since: `found` may be older than the upload
-        ref = version_ref(found)
+        ref = found.ref
         raise CannotTell(
             f"Version {before} is no longer listed, so whether {ref} is this upload is unknown. {CHECK_HINT}"
         )
@@ -104,19 +56,19 @@ async def landed_version(api: SkillsAPI, skill_id: str, package: Package, before
     return found
 
 
-async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> dict[str, Any] | None:
+async def landed_skill(api: SkillsClient, package: Package, before: set[str]) -> Skill | None:
     """Our skill if it landed, None if not; `CannotTell` when none is ours but a candidate could not be read."""
     unreadable: CannotTell | None = None
     listing = await api.list_skills(source="custom", limit=RECENT)
-    for skill in listing.get("data") or []:
-        if skill["id"] in before:
+    for skill in listing.data:
+        if skill.id in before:
             continue
-        latest = await api.get_skill_version(skill["id"], "latest")
-        if latest.get("name") != package.folder_name:
+        latest = await api.get_skill_version(skill.id, "latest")
+        if latest.name != package.folder_name:
             continue
         try:
-            if await _same_content(api, skill["id"], api.version_ref(latest), package):
-                return dict(skill)
+            if await _same_content(api, skill.id, latest.ref, package):
+                return skill
         except CannotTell as exc:
             unreadable = unreadable or exc
     if unreadable is not None:
@@ -124,7 +76,7 @@ async def landed_skill(api: SkillsAPI, package: Package, before: set[str]) -> di
     return None
 
 
-async def _same_content(api: SkillsAPI, skill_id: str, version: str, package: Package) -> bool:
+async def _same_content(api: SkillsClient, skill_id: str, version: str, package: Package) -> bool:
     """A candidate whose content cannot be read might be anyone's: that is "cannot tell", never "same"."""
     with tempfile.TemporaryFile() as archive:
         try:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
-LOCAL_BASE_URL = "http://skills-mcp.local"
-LOCAL_KEY = "local-emulator"
+from skills_mcp.config import LOCAL_BASE_URL, Settings
+
 LABEL = "[LOCAL EMULATOR, not the Anthropic API]"
 
 _Message = MutableMapping[str, Any]
@@ -19,14 +18,9 @@ _Send = Callable[[_Message], Awaitable[None]]
 _App = Callable[[MutableMapping[str, Any], _Receive, _Send], Awaitable[None]]
 
 
-def data_dir(explicit: str | None = None) -> Path:
-    """--data-dir, else SKILLS_MCP_DATA_DIR, else the platform's user data folder."""
-    raw = explicit or os.environ.get("SKILLS_MCP_DATA_DIR")
-    if raw:
-        return Path(raw).expanduser().resolve()
-    import platformdirs  # deferred: only local mode needs it
-
-    return Path(platformdirs.user_data_dir("skills-mcp", appauthor=False)) / "emulator"
+def transport_for(settings: Settings) -> httpx2.AsyncBaseTransport | None:
+    """The transport a client of these settings needs: the emulator in process in local mode, else the network's."""
+    return transport(settings.local_dir) if settings.local_dir is not None else None
 
 
 def transport(folder: Path) -> httpx2.AsyncBaseTransport:

@@ -5,19 +5,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+
+from skills_mcp.config import RetryPolicy
 
 # The API refused the request without acting on it (rate limit, overload, a gateway in front of it).
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504, 529})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 4
-    budget: float = 50.0  # seconds for one tool call's API work, retries and checks included
-    base_delay: float = 0.5
-    max_delay: float = 8.0
 
 
 def should_retry(status: int, headers: Mapping[str, str]) -> bool:

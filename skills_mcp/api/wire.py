@@ -3,18 +3,21 @@
 By default we speak the API as it is today (no `anthropic-beta` header): versions are addressed by
 their id (`skillver_...`) or `latest`, and the title is `display_name`. With the beta header
 `skills-2025-10-02` the API addresses versions by their epoch `version` string (`1759178010641129`)
-and names the title `display_title` (reference §2.3, §4.3). Everything that names, reads or checks a
-version asks a `Wire` which mode it is in, so results, summaries, tool descriptions and argument
-checks always agree with what goes on the wire.
+and names the title `display_title` (reference §2.3, §4.3). Answers are parsed in the client's mode
+(`Wire.parse`), so a version's `ref` and a skill's `latest` read the right field; descriptions and
+argument checks ask the same `Wire`, so they always agree with what goes on the wire.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
+from skills_mcp.api.models import APIAnswer
 from skills_mcp.skill.problems import Problem
+
+A = TypeVar("A", bound=APIAnswer)
 
 SKILLS_BETA = "skills-2025-10-02"
 # An epoch version string: Unix time in seconds, milliseconds or microseconds (the API's are 16 digits).
@@ -75,19 +78,9 @@ class Wire:
         return (f"The version id (`id`, e.g. {ID_PREFIX}01...), as list_skill_versions or a publish returned it."
                 f"{newest} Epoch strings ({EXAMPLE_EPOCH}) are the beta API's and are refused.")  # fmt: skip
 
-    def ref(self, version: dict[str, Any]) -> str:
-        """How to address `version` in a path: its epoch `version` under the beta header, else its `id`."""
-        if self.epoch and version.get("version"):
-            return str(version["version"])
-        return str(version.get("id") or version.get("version") or "")
-
-    def latest(self, skill: dict[str, Any]) -> str | None:
-        """The skill's newest version, as this mode addresses it (either shape is read, ours first)."""
-        names = ("latest_version", "latest_version_id") if self.epoch else ("latest_version_id", "latest_version")
-        for name in names:
-            if skill.get(name):
-                return str(skill[name])
-        return None
+    def parse(self, model: type[A], data: object) -> A:
+        """An answer as a typed object that remembers this mode (see `models.SkillVersion.ref`, `Skill.latest`)."""
+        return model.model_validate(data, context={"epoch": self.epoch})
 
     def version_problems(self, version: str, *, where: str = "version") -> list[Problem]:
         """A version of the other mode's form, refused before any request, naming the form this mode takes."""

@@ -18,15 +18,10 @@ from pydantic import BaseModel
 
 from skills_mcp.cli import commands
 from skills_mcp.errors import SkillsMcpError
-from skills_mcp.lazy import lazy_module
 from skills_mcp.workflows.plan_result import PlanResult
 
-if TYPE_CHECKING:
-    from skills_mcp.api.client import SkillsAPI
-    from skills_mcp.workflows import plan as planner
-    from skills_mcp.workflows import sync as syncer
-else:
-    planner, syncer = map(lazy_module, ["skills_mcp.workflows.plan", "skills_mcp.workflows.sync"])
+if TYPE_CHECKING:  # the plan and sync path loads when a subcommand runs, not to build the parser
+    from skills_mcp.api.upload import SkillsAPI
 
 SUBCOMMANDS = ("plan", "sync", "pins")
 # The Messages API takes at most this many skills in one request's container (skills guide).
@@ -78,12 +73,17 @@ def _positive(text: str) -> int:
 
 
 async def _plan(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import plan as planner
+    from skills_mcp.workflows import sync as syncer
+
     path, allowed = commands._here(args.dir)
     result = (await planner.plan(api, allowed, path, concurrency=args.concurrency)).result()
     return result, syncer.render(result, synced=False)
 
 
 async def _sync(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import sync as syncer
+
     path, allowed = commands._here(args.dir)
     result = await syncer.sync(
         api, allowed, path, prune=args.prune, concurrency=args.concurrency, reporter=commands._reporter()

@@ -19,30 +19,16 @@ from pydantic import BaseModel
 
 from skills_mcp.api import local
 from skills_mcp.api.models import (
-    Deleted,
     PublishResult,
-    Skill,
-    SkillPage,
-    SkillVersion,
-    SkillVersionPage,
     ValidationReport,
 )
 from skills_mcp.config import Settings
 from skills_mcp.errors import APIError, APIUnreachable, ConfigError, ResponseRefused, SkillsMcpError
-from skills_mcp.lazy import lazy_module
 from skills_mcp.reporting import Reporter
+from skills_mcp.workflows.inputs import require_ids
 
-if TYPE_CHECKING:
-    from skills_mcp.api import client as api_client
-    from skills_mcp.api.client import SkillsAPI
-    from skills_mcp.workflows import lifecycle
-    from skills_mcp.workflows import publish as publisher
-    from skills_mcp.workflows import rollback as rollbacks
-else:  # this module is imported to build the parser, also when only the server is started
-    api_client, lifecycle, publisher = map(
-        lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
-    )
-    rollbacks = lazy_module("skills_mcp.workflows.rollback")
+if TYPE_CHECKING:  # at run time the publish path loads when a subcommand runs, not to build the parser
+    from skills_mcp.api.upload import SkillsAPI
 
 EXIT_OK, EXIT_REFUSED, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 3, 4, 5, 6
 
@@ -109,7 +95,9 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
     """Run one subcommand; the result goes to stdout, everything else to stderr."""
 
     async def main() -> tuple[BaseModel, str]:
-        api = api_client.SkillsAPI(settings)
+        from skills_mcp.api.upload import SkillsAPI
+
+        api = SkillsAPI(settings, transport=local.transport_for(settings))
         try:
             with api.budget():
                 return await command(api, args)
@@ -172,19 +160,22 @@ def _reporter() -> Reporter:
 
 
 async def _publish(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import publish as publisher
+
     path, allowed = _here(args.path)
     result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter(), force=args.force)
     if result.action == "unchanged" and result.version is not None:
-        ref = api.version_ref(result.version.model_dump())
         return result, (
             f"Skill {result.skill.id} is unchanged: its newest version, {result.version.name} version "
-            f"{ref}, already holds these files; nothing was uploaded (--force publishes anyway)."
+            f"{result.version.ref}, already holds these files; nothing was uploaded (--force publishes anyway)."
         )
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
     return result, _published(api, done, result)
 
 
 async def _create(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import publish as publisher
+
     path, allowed = _here(args.path)
     result = await publisher.create_skill(
         api, allowed, path, args.display_name, _reporter(), allow_duplicate=args.allow_duplicate
@@ -196,12 +187,14 @@ def _published(api: SkillsAPI, done: str, result: PublishResult) -> str:
     """Versions named as this mode addresses them: by id, or by epoch string under the beta header."""
     version = result.version
     if version is None:
-        ref = api.settings.wire.latest(result.skill.model_dump()) or "unknown"
+        ref = result.skill.latest or "unknown"
         return f"{done} {result.skill.id}; its new version ({ref}) could not be read back."
-    return f"{done} {result.skill.id}: {version.name} version {api.version_ref(version.model_dump())}."
+    return f"{done} {result.skill.id}: {version.name} version {version.ref}."
 
 
 async def _validate(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import publish as publisher
+
     path, allowed = _here(args.path)
     report = await publisher.validate(path, allowed)
     if report.ok:
@@ -212,33 +205,32 @@ async def _validate(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 
 async def _list(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    page = SkillPage.model_validate(await api.list_skills(source=args.source, limit=args.limit, page=args.page))
-    wire = api.settings.wire
-    lines = [f"{s.id}  {s.display_title or s.display_name or ''}  latest {wire.latest(s.model_dump())}"
-             for s in page.data]  # fmt: skip
+    page = await api.list_skills(source=args.source, limit=args.limit, page=args.page)
+    lines = [f"{s.id}  {s.title or ''}  latest {s.latest}" for s in page.data]
     lines.append(f"next page: {page.next_page}" if page.next_page else f"{len(page.data)} skill(s); no more pages.")
     return page, "\n".join(lines)
 
 
 async def _versions(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    lifecycle.require_ids(api, args.skill_id)
-    listing = await api.list_skill_versions(args.skill_id, limit=args.limit, page=args.page)
-    page = SkillVersionPage.model_validate(listing)
-    lines = [f"{api.version_ref(v.model_dump())}  {v.name}  {v.created_at}" for v in page.data]
+    require_ids(api.wire, args.skill_id)
+    page = await api.list_skill_versions(args.skill_id, limit=args.limit, page=args.page)
+    lines = [f"{v.ref}  {v.name}  {v.created_at}" for v in page.data]
     lines.append(f"next page: {page.next_page}" if page.next_page else f"{len(page.data)} version(s); no more pages.")
     return page, "\n".join(lines)
 
 
 async def _get(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
-    lifecycle.require_ids(api, args.skill_id, args.version)
+    require_ids(api.wire, args.skill_id, args.version)
     if args.version is None:
-        skill = Skill.model_validate(await api.get_skill(args.skill_id))
+        skill = await api.get_skill(args.skill_id)
         return skill, skill.model_dump_json(exclude_none=True, indent=2)
-    version = SkillVersion.model_validate(await api.get_skill_version(args.skill_id, args.version))
+    version = await api.get_skill_version(args.skill_id, args.version)
     return version, version.model_dump_json(exclude_none=True, indent=2)
 
 
 async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import lifecycle
+
     dest, allowed = _here(args.dest)
     result = await lifecycle.download(
         api, allowed, args.skill_id, args.version, dest, overwrite=args.overwrite, reporter=_reporter()
@@ -247,17 +239,21 @@ async def _download(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel
 
 
 async def _rollback(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import rollback as rollbacks
+
     result = await rollbacks.rollback(api, args.skill_id, args.version, _reporter())
     for warning in result.warnings or []:
         print(f"skills-mcp: warning: {warning}", file=sys.stderr)
-    new = api.version_ref(result.version.model_dump())
+    new = result.version.ref
     return result, f"Rolled skill {args.skill_id} back to version {result.rolled_back_to}: new version {new}."
 
 
 async def _delete(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import lifecycle
+
     if args.version is not None:
-        lifecycle.require_ids(api, args.skill_id, args.version)
-        deleted = Deleted.model_validate(await api.delete_skill_version(args.skill_id, args.version))
+        require_ids(api.wire, args.skill_id, args.version)
+        deleted = await api.delete_skill_version(args.skill_id, args.version)
         return deleted, f"Deleted version {deleted.id} of skill {args.skill_id}."
     result = await lifecycle.delete_skill(api, args.skill_id, delete_versions=args.all_versions)
     return result, f"Deleted skill {args.skill_id}" + (

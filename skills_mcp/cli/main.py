@@ -197,13 +197,13 @@ def _log_to_stderr(args: argparse.Namespace) -> None:
 def _prepare(args: argparse.Namespace) -> Callable[[], int]:
     """Import and build what `args` asks for; the returned job runs it (a server: until its client leaves)."""
     from skills_mcp.api import local
-    from skills_mcp.config import Settings
+    from skills_mcp.config import Settings, local_data_dir
 
     if args.subcommand == "emulator":
         from skills_mcp.emulator.serve import run_emulator
 
         def emulator() -> int:
-            run_emulator(args.host, args.port, local.data_dir(args.data_dir), allowed_hosts=args.allowed_host)
+            run_emulator(args.host, args.port, local_data_dir(args.data_dir), allowed_hosts=args.allowed_host)
             return 0
 
         return emulator
@@ -227,10 +227,10 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
             "Streamable HTTP needs --allow-dir DIR (repeatable): over HTTP there are no client roots, and the "
             "home folder is too much to offer. Name the folder(s) holding your skills."
         )
-    from skills_mcp.server.tools import build_server
+    from skills_mcp.server.build import build_server
 
     # Local mode opens its data folder now, so a bad one is a clear message, not a failed start-up.
-    transport = local.transport(settings.local_dir) if settings.local_dir is not None else None
+    transport = local.transport_for(settings)
     server = build_server(settings, transport)
 
     def run_server() -> int:

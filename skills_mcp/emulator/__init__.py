@@ -5,8 +5,9 @@ Nothing in the package imports it at startup: only tests and explicit requests d
 """
 
 from .app import EmulatorState, RecordedRequest, create_app
-from .faults import Fault
-from .persist import DataDirError
+from .database import Store
+from .dbfile import DataDirError
+from .faults import Fault, FaultQueue
 from .serve import run_emulator, serve_in_thread
 from .store import EmulatorError
 
@@ -15,7 +16,9 @@ __all__ = [
     "EmulatorError",
     "EmulatorState",
     "Fault",
+    "FaultQueue",
     "RecordedRequest",
+    "Store",
     "create_app",
     "run_emulator",
     "serve_in_thread",

@@ -8,8 +8,13 @@ A new kind is one more `FaultKind` and one more branch where the app renders it.
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
+
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from .routes import error_response
 
 # respond: answer `status` (today's faults). drop_before_body: close the connection without reading the
 # body or answering; nothing happens. drop_after_body: handle the request (it lands), then close without
@@ -18,6 +23,22 @@ from typing import Literal
 # abandoned work), so a client's own timeout leaves nothing behind.
 FaultKind = Literal["respond", "drop_before_body", "drop_after_body", "truncate", "slow"]
 DROPS: tuple[FaultKind, ...] = ("drop_before_body", "drop_after_body")
+_CHUNK = 64 * 1024
+
+# The error.type the API uses for each status; a fault without a body borrows it.
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
 
 
 @dataclass(frozen=True)
@@ -69,7 +90,11 @@ class _Armed:
 
 
 class FaultQueue:
-    """Faults in push order; the first one that matches is used. Tests push from their own thread."""
+    """Faults in push order; the first one that matches is used. Tests push from their own thread.
+
+    Only a test makes one (`EmulatorState(faults=FaultQueue())`): the product's emulator has none, and
+    no option or variable gives it one.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -100,3 +125,31 @@ class FaultQueue:
     def clear(self) -> None:
         with self._lock:
             self._queue.clear()
+
+
+def fault_response(fault: Fault, request_id: str) -> Response:
+    if fault.status is None:
+        raise ValueError("this fault has no response of its own")
+    headers = {"request-id": request_id, **fault.headers}
+    if fault.body_size is not None:
+        headers.setdefault("content-length", str(fault.body_size))
+        return StreamingResponse(
+            _filler(fault.body_size), status_code=fault.status, headers=headers, media_type="application/json"
+        )
+    if fault.body is None:
+        default_type = "api_error" if fault.status >= 500 else "invalid_request_error"
+        response: Response = error_response(
+            fault.status, ERROR_TYPES.get(fault.status, default_type), "Injected fault", request_id
+        )
+        response.headers.update(headers)
+        return response
+    if isinstance(fault.body, bytes):
+        return Response(fault.body, status_code=fault.status, headers=headers, media_type="application/json")
+    return JSONResponse(fault.body, status_code=fault.status, headers=headers)
+
+
+async def _filler(size: int) -> AsyncIterator[bytes]:
+    """`size` bytes of b"x", one shared chunk at a time: an oversized body without the memory."""
+    chunk = b"x" * _CHUNK
+    for start in range(0, size, _CHUNK):
+        yield chunk[: size - start]

@@ -16,8 +16,9 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from skills_mcp.errors import ConfigError
+from skills_mcp.loopback import LOOPBACK_NAMES
 
-from .app import LOOPBACK_NAMES, EmulatorState, create_app
+from .app import EmulatorState, create_app
 
 STARTUP_TIMEOUT = 10.0
 

@@ -1,4 +1,4 @@
-"""The emulator's data and rules, free of HTTP so each rule reads (and is tested) on its own."""
+"""The emulator's records and rules, free of HTTP and of storage, so each rule reads (and is tested) on its own."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import binascii
 import io
 import secrets
 import string
-import time
 import zipfile
 from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -48,12 +46,12 @@ def not_found(message: str) -> EmulatorError:
     return EmulatorError(404, "not_found_error", message)
 
 
-def damaged(skill: SkillRecord) -> EmulatorError:
+def damaged(skill: SkillRecord, location: str) -> EmulatorError:
     return EmulatorError(
         500,
         "api_error",
         f"Skill {skill.id} is damaged in the emulator's data folder: {skill.damage}. Nothing was changed; repair "
-        "that skill's folder, or move it out of the data folder to drop the skill. The other skills are unaffected.",
+        f"that skill's rows in {location}, or delete them to drop the skill. The other skills are unaffected.",
     )
 
 
@@ -74,7 +72,7 @@ class VersionRecord:
     description: str
     directory: str
     created_at: str
-    files: Mapping[str, bytes]  # path below `directory` -> exact uploaded bytes (read on demand when on disk)
+    files: Mapping[str, bytes]  # path below `directory` -> exact uploaded bytes, read from the database on demand
     seq: int  # creation order, for newest-first lists and cursors that survive deletions
 
 
@@ -88,7 +86,7 @@ class SkillRecord:
     seq: int
     source: str = "custom"
     versions: list[VersionRecord] = field(default_factory=list)  # oldest first
-    # Set when the record could not be read back from the data folder: what is wrong, and where. Such a
+    # Set when the record could not be read back from the database: what is wrong, and where. Such a
     # skill is still listed (a client finding a skill by name must not conclude it is absent and make a
     # second one); everything else about it answers 500 with this text.
     damage: str | None = None
@@ -178,165 +176,6 @@ def paginate(items: list[_T], scope: str, limit: int, page: str | None) -> tuple
     chunk = newest_first[:limit]
     more = len(newest_first) > limit
     return chunk, encode_cursor(scope, chunk[-1].seq) if more else None
-
-
-class Store:
-    """Every skill the emulator holds, custom only, in creation order, in memory.
-
-    The rules live here; `persist.DiskStore` keeps the same records in a folder by overriding the
-    hooks below (the lock around each operation, and one durable step per change). Each change is
-    made durable first and applied to the records after, so a refused write leaves them as they were.
-    """
-
-    def __init__(self) -> None:
-        self._skills: dict[str, SkillRecord] = {}
-        self._seq = 0
-        self._last_us = 0
-
-    @property
-    def skills(self) -> dict[str, SkillRecord]:
-        """Skill id -> record, oldest first; for tests to inspect."""
-        with self._reading():
-            return self._skills
-
-    # ---- hooks: nothing to do in memory ------------------------------------------------------------
-
-    def _reading(self) -> AbstractContextManager[None]:
-        return nullcontext()
-
-    def _writing(self) -> AbstractContextManager[None]:
-        return nullcontext()
-
-    def _save_skill(self, skill: SkillRecord) -> None:
-        """A new skill with its first version, before it joins `_skills`."""
-
-    def _save_version(self, skill: SkillRecord, version: VersionRecord) -> None:
-        """A new version of `skill`, before it joins `skill.versions`."""
-
-    def _remove_version(self, skill: SkillRecord, version: VersionRecord, updated_at: str) -> None:
-        """A version about to leave `skill.versions`."""
-
-    def _remove_skill(self, skill: SkillRecord) -> None:
-        """A skill, without versions, about to leave `_skills`."""
-
-    def clear(self) -> None:
-        """Forget every skill and start counting afresh."""
-        with self._writing():
-            self._skills = {}
-            self._seq = 0
-            self._last_us = 0
-
-    # ---- the API's operations ----------------------------------------------------------------------
-
-    def _tick(self) -> tuple[int, int]:
-        """A fresh sequence number and a strictly increasing epoch in microseconds."""
-        self._seq += 1
-        self._last_us = max(time.time_ns() // 1000, self._last_us + 1)
-        return self._seq, self._last_us
-
-    def create_skill(
-        self, files: list[tuple[str, bytes]], display_title: str | None, *, unique_title: bool
-    ) -> SkillRecord:
-        upload = check_upload(files)
-        if display_title is not None and (
-            len(display_title) > DISPLAY_TITLE_MAX or "\n" in display_title or "\r" in display_title
-        ):
-            raise bad_request(f"The display title must be one line of at most {DISPLAY_TITLE_MAX} characters.")
-        with self._writing():
-            taken = unique_title and any(s.display_title == display_title for s in self._skills.values())
-            if display_title is not None and taken:
-                raise bad_request(f"A skill with display_title '{display_title}' already exists.")
-            seq, now = self._tick()
-            skill = SkillRecord(new_id("skill_"), upload.name, display_title, iso(now), iso(now), seq)
-            version = self._new_version(skill, upload)
-            skill.versions.append(version)
-            skill.updated_at = version.created_at
-            self._save_skill(skill)
-            self._skills[skill.id] = skill
-            return skill
-
-    def create_version(self, skill_id: str, files: list[tuple[str, bytes]]) -> VersionRecord:
-        with self._writing():
-            skill = self._get_skill(skill_id)
-            upload = check_upload(files)
-            if upload.name != skill.name:
-                raise bad_request(
-                    f"Skill name '{upload.name}' does not match the existing skill name '{skill.name}'; "
-                    "every version must keep the same name."
-                )
-            version = self._new_version(skill, upload)
-            self._save_version(skill, version)
-            skill.versions.append(version)
-            skill.updated_at = version.created_at
-            return version
-
-    def _new_version(self, skill: SkillRecord, upload: Upload) -> VersionRecord:
-        seq, now = self._tick()
-        return VersionRecord(
-            new_id("skillver_"), skill.id, str(now), upload.name, upload.description,
-            upload.directory, iso(now), upload.files, seq,
-        )  # fmt: skip
-
-    def get_skill(self, skill_id: str) -> SkillRecord:
-        with self._reading():
-            return self._get_skill(skill_id)
-
-    def _get_skill(self, skill_id: str) -> SkillRecord:
-        skill = self._skills.get(skill_id)
-        if skill is None:
-            raise not_found(f"Skill not found: {skill_id}")
-        if skill.damage is not None:
-            raise damaged(skill)
-        return skill
-
-    def list_skills(self, limit: int, page: str | None, source: str | None) -> tuple[list[SkillRecord], str | None]:
-        if source is not None and source not in SOURCES:
-            raise bad_request(f"source: must be one of {', '.join(SOURCES)}.")
-        with self._reading():
-            skills = [s for s in self._skills.values() if source is None or s.source == source]
-        return paginate(skills, "skills", limit, page)
-
-    def delete_skill(self, skill_id: str) -> None:
-        with self._writing():
-            skill = self._get_skill(skill_id)
-            if skill.versions:
-                raise bad_request("Cannot delete skill with existing versions. Delete all versions first.")
-            self._remove_skill(skill)
-            del self._skills[skill_id]
-
-    def get_version(self, skill_id: str, ref: str, *, by_epoch: bool, allow_latest: bool) -> VersionRecord:
-        """`ref` is an epoch string under the beta header, else a version id; nothing else matches."""
-        with self._reading():
-            return self._get_version(skill_id, ref, by_epoch=by_epoch, allow_latest=allow_latest)
-
-    def _get_version(self, skill_id: str, ref: str, *, by_epoch: bool, allow_latest: bool) -> VersionRecord:
-        skill = self._get_skill(skill_id)
-        if ref == "latest":
-            if not allow_latest:
-                raise bad_request("'latest' is accepted only when getting a version; pass a concrete version.")
-            if skill.latest is None:
-                raise not_found(f"Skill {skill_id} has no versions.")
-            return skill.latest
-        for version in skill.versions:
-            if (version.version if by_epoch else version.id) == ref:
-                return version
-        raise not_found(f"Skill version not found: {ref}")
-
-    def list_versions(self, skill_id: str, limit: int, page: str | None) -> tuple[list[VersionRecord], str | None]:
-        with self._reading():
-            skill = self._get_skill(skill_id)
-            versions = list(skill.versions)
-        return paginate(versions, skill.id, limit, page)
-
-    def delete_version(self, skill_id: str, ref: str, *, by_epoch: bool) -> VersionRecord:
-        with self._writing():
-            version = self._get_version(skill_id, ref, by_epoch=by_epoch, allow_latest=False)
-            skill = self._skills[skill_id]
-            updated_at = iso(self._tick()[1])
-            self._remove_version(skill, version, updated_at)
-            skill.versions.remove(version)
-            skill.updated_at = updated_at
-            return version
 
 
 def zip_version(version: VersionRecord) -> bytes:

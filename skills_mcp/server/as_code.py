@@ -4,20 +4,13 @@ Real annotations, as in tools.py (no `from __future__ import annotations`): the 
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from skills_mcp.lazy import lazy_module
 from skills_mcp.server.tools import Roots, State, _allowed, _api, _reporter, _result, _tool_call
 from skills_mcp.workflows.plan_result import PlanResult
-
-if TYPE_CHECKING:
-    from skills_mcp.workflows import plan as planner
-    from skills_mcp.workflows import sync as syncer
-else:  # the plan and sync path loads on the first call
-    planner, syncer = map(lazy_module, ["skills_mcp.workflows.plan", "skills_mcp.workflows.sync"])
 
 SkillsDir = Annotated[
     str,
@@ -37,6 +30,9 @@ async def plan_skills(path: SkillsDir, roots: Roots, ctx: State) -> Annotated[Ca
     the frontmatter fields changed), unchanged, delete (a skill the lock file records whose folder is
     gone; sync_skills deletes it only with prune=true), or invalid (with every problem; the others go on).
     """
+    from skills_mcp.workflows import plan as planner
+    from skills_mcp.workflows import sync as syncer
+
     with _tool_call(ctx):
         result = (await planner.plan(_api(ctx), _allowed(ctx, roots), path)).result()
     return _result(ctx, result, syncer.render(result, synced=False))
@@ -61,6 +57,8 @@ async def sync_skills(
     gone. A skill that fails does not stop the others: each row says done, failed (with why) or skipped.
     The lock file pins each skill's version, for the Messages API's container.skills.
     """
+    from skills_mcp.workflows import sync as syncer
+
     with _tool_call(ctx):
         result = await syncer.sync(_api(ctx), _allowed(ctx, roots), path, prune=prune, reporter=_reporter(ctx))
     return _result(ctx, result, syncer.render(result, synced=True))

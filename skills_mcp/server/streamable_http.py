@@ -15,13 +15,12 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from skills_mcp.errors import ConfigError
+from skills_mcp.loopback import LOOPBACK_NAMES
 
 log = logging.getLogger(__name__)
 
 # The one way to serve without a token, named so nobody passes it by accident. Loopback only.
 OPT_OUT = "--no-token-any-local-process-can-use-my-key"
-# The names a client on this machine uses; always accepted, whatever the bind address.
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 _WILDCARDS = ("0.0.0.0", "::")  # noqa: S104 (names to compare with, not a bind)
 
 

@@ -8,8 +8,8 @@ import functools
 import inspect
 import logging
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -17,12 +17,11 @@ from urllib.parse import urlparse
 
 import httpx2
 from mcp import MCPDeprecationWarning
-from mcp.server.mcpserver import Context, ListRoots, MCPServer, Resolve
+from mcp.server.mcpserver import Context, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from skills_mcp import __version__
 from skills_mcp.api import local
 from skills_mcp.api.models import (
     Deleted,
@@ -39,22 +38,17 @@ from skills_mcp.api.models import (
 from skills_mcp.api.wire import Wire
 from skills_mcp.config import Settings
 from skills_mcp.errors import SkillsMcpError
-from skills_mcp.lazy import lazy_module
 from skills_mcp.reporting import Reporter
 from skills_mcp.skill.ignore import SECRET_REASON
+from skills_mcp.workflows.inputs import LIMIT_MAX, LIMIT_MIN, require_ids
 
-if TYPE_CHECKING:
-    from skills_mcp.api import client as api_client
-    from skills_mcp.workflows import lifecycle
-    from skills_mcp.workflows import publish as publisher
-    from skills_mcp.workflows import rollback as rollbacks
-else:  # the publish path loads on the first call, not at every start-up
-    api_client, lifecycle, publisher = map(
-        lazy_module, ["skills_mcp.api.client", "skills_mcp.workflows.lifecycle", "skills_mcp.workflows.publish"]
-    )
-    rollbacks = lazy_module("skills_mcp.workflows.rollback")
+if TYPE_CHECKING:  # at run time the publish path loads on the first call that needs it, not at start-up
+    from skills_mcp.api.upload import SkillsAPI
 
 log = logging.getLogger(__name__)
+# MCP logging is deprecated in the newest spec, and still shown by clients: `_reporter` uses it on purpose.
+# Set once at import; a `catch_warnings()` around the await would swap the process's filters under other tasks.
+warnings.filterwarnings("ignore", message="The logging capability is deprecated", category=MCPDeprecationWarning)
 
 INSTRUCTIONS = """\
 Publishes local Agent Skills (a folder with SKILL.md) to the Anthropic Skills API and manages them.
@@ -84,7 +78,9 @@ SkillPath = Annotated[
 # Described at server build, for the mode it speaks (see `_in_mode`).
 Version = Annotated[str, Field(description="A version of the skill.")]
 VersionOrLatest = Annotated[str, Field(description="A version of the skill, or 'latest' for the newest.")]
-Limit = Annotated[int, Field(ge=1, le=1000, description="How many to return on this page (1-1000).")]
+Limit = Annotated[
+    int, Field(ge=LIMIT_MIN, le=LIMIT_MAX, description=f"How many to return on this page ({LIMIT_MIN}-{LIMIT_MAX}).")
+]
 Page = Annotated[str | None, Field(description="The next_page cursor from the previous call; omit for the first.")]
 
 
@@ -94,12 +90,14 @@ class AppState:
 
     settings: Settings
     transport: httpx2.AsyncBaseTransport | None = None
-    client: "api_client.SkillsAPI | None" = None
+    client: "SkillsAPI | None" = None
 
     @property
-    def api(self) -> "api_client.SkillsAPI":
+    def api(self) -> "SkillsAPI":
         if self.client is None:
-            self.client = api_client.SkillsAPI(self.settings, transport=self.transport)
+            from skills_mcp.api.upload import SkillsAPI
+
+            self.client = SkillsAPI(self.settings, transport=self.transport)
         return self.client
 
 
@@ -162,7 +160,7 @@ def _labelled(ctx: State, text: str) -> str:
 
 
 def _wire(ctx: State) -> Wire:
-    return ctx.request_context.lifespan_context.settings.wire
+    return Wire.of(ctx.request_context.lifespan_context.settings.beta)
 
 
 def _reporter(ctx: State) -> Reporter:
@@ -170,9 +168,7 @@ def _reporter(ctx: State) -> Reporter:
         await ctx.report_progress(done, total, f"{done:,} of {total:,} bytes")
 
     async def note(message: str) -> None:
-        with warnings.catch_warnings():  # MCP logging is deprecated in the newest spec, still shown by clients
-            warnings.simplefilter("ignore", MCPDeprecationWarning)
-            await ctx.info(message, logger_name="skills-mcp")
+        await ctx.info(message, logger_name="skills-mcp")
 
     return Reporter(progress=progress, note=note)
 
@@ -189,7 +185,7 @@ def _result(ctx: State, model: BaseModel, summary: str) -> CallToolResult:
     )
 
 
-def _api(ctx: State) -> "api_client.SkillsAPI":
+def _api(ctx: State) -> "SkillsAPI":
     return ctx.request_context.lifespan_context.api
 
 
@@ -225,6 +221,8 @@ async def publish_skill(
     Returns what it did (created_skill, created_version or unchanged), the skill and the new (or
     newest) version, and `warnings` if something around a landed publish could not be read.
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
         result = await publisher.publish_skill(
             _api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx), force=force
@@ -263,6 +261,8 @@ async def create_skill(
     is created but its version cannot be read back, it still succeeds, with `warnings`: do not
     create it again.
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
         result = await publisher.create_skill(
             _api(ctx), _allowed(ctx, roots), path, display_name, _reporter(ctx), allow_duplicate=allow_duplicate
@@ -275,7 +275,7 @@ def _published(ctx: State, done: str, result: PublishResult) -> str:
     if result.version is not None:
         summary = f"{done} {result.skill.id}: {_describe(ctx, result.version)}."
     else:
-        ref = _wire(ctx).latest(result.skill.model_dump()) or "unknown"
+        ref = result.skill.latest or "unknown"
         summary = f"{done} {result.skill.id}: its new version ({ref}) could not be read back."
     return " ".join([summary, *(result.warnings or [])])
 
@@ -290,9 +290,10 @@ async def create_skill_version(
     keys are left out; a .skillignore file in the folder adds gitignore-style patterns.
     Returns the new version's JSON (id, name, description, ...).
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
-        version = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
-    result = SkillVersion.model_validate(version)
+        result = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
     return _result(ctx, result, f"Published {_describe(ctx, result)} to skill {result.skill_id or skill_id}.")
 
 
@@ -303,6 +304,8 @@ async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Ann
     validates it as any upload, and uploads the same files. Returns both versions: rolled_back_to
     (the old one) and version (the new newest).
     """
+    from skills_mcp.workflows import rollback as rollbacks
+
     with _tool_call(ctx):
         result = await rollbacks.rollback(_api(ctx), skill_id, version, _reporter(ctx))
     summary = (f"Rolled skill {skill_id} back to version {result.rolled_back_to}: its files are now the new "
@@ -316,6 +319,8 @@ async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated
     Reports every problem at once (with its fix), each file and its size, the total against the
     30 MB limit, and what was left out and why (e.g. secret-looking files, .git, .skillignore).
     """
+    from skills_mcp.workflows import publish as publisher
+
     with _tool_call(ctx):
         report = await publisher.validate(path, _allowed(ctx, roots))
         verdict = "ready to publish" if report.ok else f"{len(report.problems)} problem(s) to fix"
@@ -341,7 +346,7 @@ async def list_skills(
 ) -> Annotated[CallToolResult, SkillPage]:
     """List skills, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        listing = SkillPage.model_validate(await _api(ctx).list_skills(source=source, limit=limit, page=page))
+        listing = await _api(ctx).list_skills(source=source, limit=limit, page=page)
     return _result(ctx, listing, _page_summary(_count(len(listing.data), "skill"), listing.next_page))
 
 
@@ -350,9 +355,8 @@ async def list_skill_versions(
 ) -> Annotated[CallToolResult, SkillVersionPage]:
     """List a skill's versions, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id)
-        listing = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
-    versions = SkillVersionPage.model_validate(listing)
+        require_ids(_wire(ctx), skill_id)
+        versions = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
     return _result(
         ctx, versions, _page_summary(f"{_count(len(versions.data), 'version')} of {skill_id}", versions.next_page)
     )
@@ -361,10 +365,9 @@ async def list_skill_versions(
 async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, Skill]:
     """Get one skill: its title, source, and newest version."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id)
-        found = await _api(ctx).get_skill(skill_id)
-    skill, latest = Skill.model_validate(found), _wire(ctx).latest(found) or "none"
-    title = skill.display_title or skill.display_name or "untitled"
+        require_ids(_wire(ctx), skill_id)
+        skill = await _api(ctx).get_skill(skill_id)
+    latest, title = skill.latest or "none", skill.title or "untitled"
     return _result(ctx, skill, f"Skill {skill.id} ({title}); newest version {latest}.")
 
 
@@ -375,8 +378,8 @@ async def get_skill_version(
 ) -> Annotated[CallToolResult, SkillVersion]:
     """Get one version of a skill (name, description, when it was made); 'latest' gives the newest."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id, version)
-        found = SkillVersion.model_validate(await _api(ctx).get_skill_version(skill_id, version))
+        require_ids(_wire(ctx), skill_id, version)
+        found = await _api(ctx).get_skill_version(skill_id, version)
     summary = f"{_describe(ctx, found)} of skill {found.skill_id or skill_id}, made {found.created_at}."
     return _result(ctx, found, summary)
 
@@ -396,6 +399,8 @@ async def download_skill_version(
     Refuses to overwrite an existing folder unless overwrite is true, and refuses archives with
     paths leaving the folder, absolute paths, symlinks, or sizes beyond sane limits.
     """
+    from skills_mcp.workflows import lifecycle
+
     with _tool_call(ctx):
         result = await lifecycle.download(
             _api(ctx), _allowed(ctx, roots), skill_id, version, destination,
@@ -411,8 +416,8 @@ async def download_skill_version(
 async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) -> Annotated[CallToolResult, Deleted]:
     """Delete one version of a skill. This cannot be undone."""
     with _tool_call(ctx):
-        lifecycle.require_ids(_api(ctx), skill_id, version)
-        deleted = Deleted.model_validate(await _api(ctx).delete_skill_version(skill_id, version))
+        require_ids(_wire(ctx), skill_id, version)
+        deleted = await _api(ctx).delete_skill_version(skill_id, version)
     return _result(ctx, deleted, f"Deleted version {deleted.id} of skill {skill_id}.")
 
 
@@ -424,6 +429,8 @@ async def delete_skill(
     ] = False,
 ) -> Annotated[CallToolResult, DeleteSkillResult]:
     """Delete a skill. A skill that still has versions is refused unless delete_versions is true."""
+    from skills_mcp.workflows import lifecycle
+
     with _tool_call(ctx):
         result = await lifecycle.delete_skill(_api(ctx), skill_id, delete_versions=delete_versions)
     versions = f" and its {len(result.deleted_versions)} versions" if result.deleted_versions else ""
@@ -441,8 +448,7 @@ def _count(n: int, noun: str) -> str:
 
 def _describe(ctx: State, version: SkillVersion) -> str:
     """A version as this mode addresses it: by id, or by epoch string under the beta header."""
-    ref = _wire(ctx).ref(version.model_dump(exclude_none=True))
-    return f"{version.name or 'skill'} version {ref}"
+    return f"{version.name or 'skill'} version {version.ref}"
 
 
 # The tools whose descriptions say how versions are addressed.
@@ -496,23 +502,3 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (delete_skill_version, "Delete a skill version", _DELETE),
     (delete_skill, "Delete a skill", _DELETE),
 ]  # fmt: skip
-
-
-def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> MCPServer:
-    @asynccontextmanager
-    async def lifespan(_server: MCPServer) -> AsyncIterator[AppState]:
-        state = AppState(settings, transport)
-        try:
-            yield state
-        finally:
-            if state.client is not None:
-                await state.client.aclose()
-            elif transport is not None:
-                await transport.aclose()
-
-    server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
-    from skills_mcp.server import as_code  # plan_skills, sync_skills: a folder of skills
-
-    for tool, title, hints in TOOLS + as_code.TOOLS:
-        server.add_tool(_in_mode(tool, settings.wire), title=title, annotations=hints)
-    return server

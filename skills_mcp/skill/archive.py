@@ -14,15 +14,14 @@ import os
 import stat
 import weakref
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from skills_mcp.errors import UploadAborted
 from skills_mcp.limits import MAX_FILES, MAX_SKILLIGNORE_BYTES, MAX_UPLOAD_BYTES
-from skills_mcp.skill.folder import FolderScan, SkillFile, Skipped
 from skills_mcp.skill.ignore import SKILLIGNORE, IgnoreRules, too_big
-from skills_mcp.skill.packaging import PartReader
+from skills_mcp.skill.parts import STOPPED, ArchiveSource, FolderScan, PartReader, SkillFile, Skipped
 from skills_mcp.skill.paths import wire_name_problem
 from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.reopen import ChangedFile, Identity, Root
@@ -34,26 +33,10 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
 _MAX_ENTRIES = max(MAX_ENTRIES, 2 * MAX_FILES)
 _REPACK = "pack the skill folder again (skill-creator's package_skill.py), or pass the folder itself."
 _CHUNK = 256 * 1024
-_STOPPED = "The upload was stopped, and nothing was stored."
 
 
 def is_archive(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveSource:
-    """The archive as validated: which file it is, and each entry's CRC-32 by its name in the archive."""
-
-    path: str
-    dev: int
-    ino: int
-    size: int
-    mtime_ns: int
-    crcs: dict[str, int] = field(hash=False)
-
-    def same_file(self, st: os.stat_result) -> bool:
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (self.dev, self.ino, self.size, self.mtime_ns)
 
 
 @dataclass
@@ -303,7 +286,7 @@ class EntryReader(PartReader["ArchiveOpener"]):
         except UploadAborted as exc:
             self.close()
             self._opener.close()
-            raise UploadAborted(f"{exc} {_STOPPED}") from None
+            raise UploadAborted(f"{exc} {STOPPED}") from None
         if not chunk:
             self.close()
             return b""

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from skills_mcp.errors import UploadAborted
-from skills_mcp.skill.folder import SkillFile
 from skills_mcp.skill.packaging import Package
+from skills_mcp.skill.parts import SkillFile
 from skills_mcp.skill.reopen import ChangedFile, Opener
 from skills_mcp.skill.unpack import MAX_ENTRIES, MAX_UNPACKED_BYTES, READ_ERRORS, UnsafeArchive, check_entries
 

@@ -10,50 +10,13 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from skills_mcp.limits import MAX_FILES
 from skills_mcp.skill.ignore import IgnoreRules
-from skills_mcp.skill.paths import wire_name_problem
+from skills_mcp.skill.parts import FolderScan, SkillFile, Skipped
+from skills_mcp.skill.paths import is_within, wire_name_problem
 from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.reopen import Identity, Root
-
-if TYPE_CHECKING:
-    from skills_mcp.skill.archive import ArchiveSource
-
-
-@dataclass(frozen=True, slots=True)
-class SkillFile:
-    relpath: str  # POSIX, relative to the skill folder
-    path: str  # where validation found it (a symlink inside the folder is read through); a str, as a Path
-    # per file would be half the time of walking a big folder
-    real: str  # POSIX, relative to the skill folder: where it is for real, with in-folder links resolved
-    identity: Identity  # which file it is, and its size, as validated: the upload sends only this file
-    root: Root
-
-    @property
-    def size(self) -> int:
-        return self.identity.size
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    relpath: str
-    reason: str
-
-
-@dataclass
-class FolderScan:
-    root: Path
-    files: list[SkillFile] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    too_many: bool = False  # the walk stopped once it found more files than one upload may hold
-    archive: ArchiveSource | None = None  # set when the files are entries of a .skill/.zip archive
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(f.size for f in self.files)
 
 
 def scan_folder(root: Path) -> FolderScan:
@@ -163,7 +126,7 @@ class _Walk:
         A link may stay inside the folder, and may not smuggle in what the rules leave out.
         """
         target = os.path.realpath(entry.path)
-        if not _inside(target, self.root_real):
+        if not is_within(target, self.root_real):
             self.scan.problems.append(
                 Problem(
                     relpath,
@@ -187,10 +150,6 @@ def _relative(path: str, root: str) -> str:
     """`path` below `root` in POSIX form, "" for `root` itself, with a trailing "/" otherwise for folders' use."""
     rel = Path(os.path.relpath(path, root)).as_posix()
     return "" if rel == "." else rel + "/"
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _renamed_by_upload(relpath: str, is_dir: bool, why: str) -> Problem:

@@ -12,30 +12,28 @@ tried: no faster, so not kept.)
 from __future__ import annotations
 
 import functools
-import io
 import mimetypes
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any
 
 import anyio.to_thread
 import httpx2
 
 from skills_mcp.errors import UploadAborted
 from skills_mcp.reporting import Progress
-from skills_mcp.skill.folder import SkillFile
+from skills_mcp.skill.parts import STOPPED, ArchiveSource, PartReader, SkillFile
 from skills_mcp.skill.reopen import Opener
 
 if TYPE_CHECKING:
-    from skills_mcp.skill.archive import ArchiveOpener, ArchiveSource
+    from skills_mcp.skill.archive import ArchiveOpener
 
 FIELD_NAME = "files[]"
 # Each hop to the worker thread carries at least this much, so a 2,000-file upload is ~100 hops, not 8,000.
 BATCH_BYTES = 256 * 1024
 CHUNK_BYTES = 64 * 1024
-_STOPPED = "The upload was stopped, and nothing was stored."
 
 
 @dataclass(frozen=True)
@@ -128,50 +126,6 @@ def _content_type_of_extensions(extensions: str) -> str:
     return mimetypes.guess_type("f" + extensions)[0] or "application/octet-stream"
 
 
-class _Closable(Protocol):
-    def close(self) -> None: ...
-
-
-OpenerT = TypeVar("OpenerT", bound=_Closable)
-
-
-class PartReader(Generic[OpenerT]):
-    """A file-like part httpx2's multipart encoder accepts without opening anything up front.
-
-    It reports the validated size (so Content-Length is known without 2,000 open descriptors), is
-    read once from the start, and closes what it opened at the end; the last reader of an upload
-    closes the opener (the folders' descriptors, or the archive) too. Subclasses open and read.
-    """
-
-    __slots__ = ("_done", "_file", "_last", "_opener", "_sent")
-
-    def __init__(self, file: SkillFile, opener: OpenerT, last: bool) -> None:
-        self._file = file
-        self._opener = opener
-        self._last = last
-        self._sent = 0
-        self._done = False
-
-    def tell(self) -> int:
-        return self._sent
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        if whence == os.SEEK_END and offset == 0:
-            return self._file.size  # asked only to learn the length
-        if whence == os.SEEK_SET and offset == self._sent:
-            return offset
-        raise io.UnsupportedOperation("a skill file is read once, from the start")
-
-    def close(self) -> None:
-        self._release()
-        self._done = True
-        if self._last:
-            self._opener.close()
-
-    def _release(self) -> None:
-        """Close what this part opened."""
-
-
 class _FileReader(PartReader[Opener]):
     """A folder's file: opened on the first read where validation found it, refused if it was replaced or
     its size changed. It reads with `os.read` on a bare descriptor: a third of the cost of a buffered
@@ -197,7 +151,7 @@ class _FileReader(PartReader[Opener]):
                 self._fd = self._opener.open(file.relpath, file.real, file.identity)
             except UploadAborted as exc:
                 self._opener.close()
-                raise UploadAborted(f"{exc} {_STOPPED}") from None
+                raise UploadAborted(f"{exc} {STOPPED}") from None
         remaining = self._file.size - self._sent
         chunk = os.read(self._fd, remaining if size < 0 else min(size, remaining)) if remaining else b""
         if not chunk:
@@ -207,7 +161,7 @@ class _FileReader(PartReader[Opener]):
                 self._opener.close()
                 raise UploadAborted(
                     f"{self._file.relpath} changed size while it was being uploaded "
-                    f"(validated at {self._file.size} bytes). {_STOPPED} Try again once it is saved."
+                    f"(validated at {self._file.size} bytes). {STOPPED} Try again once it is saved."
                 )
             return b""
         self._sent += len(chunk)

@@ -67,3 +67,8 @@ def wire_name_problem(name: str) -> str | None:
     if '"' in name or "\\" in name:
         return "holds a '\"' or a backslash"
     return None
+
+
+def is_within(path: str, root: str) -> bool:
+    """Whether `path` is `root` or below it; both absolute and already resolved (no `..`, no links)."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
 from skills_mcp.errors import SkillsMcpError
+from skills_mcp.skill.paths import is_within
 from skills_mcp.skill.problems import has_control
 from skills_mcp.skill.skill_md import name_format_problems
 
@@ -184,14 +185,14 @@ def _extract(
     unpacked: list[UnpackedFile] = []
     try:
         for parts in dirs:
-            _inside(real_root, root.joinpath(*parts), parts).mkdir(parents=True, exist_ok=True)
+            _staged(real_root, root.joinpath(*parts), parts).mkdir(parents=True, exist_ok=True)
         for entry in files:
             raw = entry.info.orig_filename
             out = root.joinpath(*entry.parts)
-            _inside(real_root, out.parent, entry.parts).mkdir(parents=True, exist_ok=True)
+            _staged(real_root, out.parent, entry.parts).mkdir(parents=True, exist_ok=True)
             size = 0
             # "xb" creates the file or fails; it never writes through an existing file or symlink.
-            with _open_member(zf, entry.info) as src, open(_inside(real_root, out, entry.parts), "xb") as dst:
+            with _open_member(zf, entry.info) as src, open(_staged(real_root, out, entry.parts), "xb") as dst:
                 while chunk := _read(src, raw):
                     size += len(chunk)
                     if total + size > max_bytes:
@@ -219,9 +220,9 @@ def _read(src: IO[bytes], raw: str) -> bytes:
         raise UnsafeArchive(f"is damaged ({exc})", entry=raw) from exc
 
 
-def _inside(real_root: Path, path: Path, parts: tuple[str, ...]) -> Path:
+def _staged(real_root: Path, path: Path, parts: tuple[str, ...]) -> Path:
     """Belt and braces after the name checks: a resolved path that leaves the staging folder is refused."""
-    if not path.resolve().is_relative_to(real_root):
+    if not is_within(str(path.resolve()), str(real_root)):
         raise UnsafeArchive("would be written outside the skill folder", entry="/".join(parts))
     return path
 

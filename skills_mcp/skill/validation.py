@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skills_mcp.errors import InvalidSkill, UploadAborted
+from skills_mcp.errors import UploadAborted
 from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
 from skills_mcp.skill import skill_md
-from skills_mcp.skill.folder import FolderScan, SkillFile, scan_folder
+from skills_mcp.skill.folder import scan_folder
+from skills_mcp.skill.parts import FolderScan, SkillFile
 from skills_mcp.skill.paths import display_name, resolve_allowed, wire_name_problem
-from skills_mcp.skill.problems import Problem, has_control, shown
+from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.reopen import Opener
 
 
@@ -29,34 +30,6 @@ class SkillCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def check_skill_id(skill_id: str, *, where: str = "skill_id") -> list[Problem]:
-    fix = "pass the id exactly as the API returned it, e.g. skill_01AbCdEf..."
-    if not skill_id:
-        return [Problem(where, "is empty.", fix)]
-    problems = []
-    if "/" in skill_id or ".." in skill_id:
-        problems.append(Problem(where, f"{skill_id!r} contains '/' or '..'.", fix))
-    elif skill_id == ".":
-        problems.append(Problem(where, "'.' is not an id; in a URL path it means 'this folder'.", fix))
-    if any(c.isspace() for c in skill_id) or has_control(skill_id):
-        problems.append(Problem(where, f"{skill_id!r} contains whitespace or control characters.", fix))
-    return problems
-
-
-def check_version(version: str, *, where: str = "version") -> list[Problem]:
-    """A version id, an epoch version string, or `latest`; the same path-safety rules as ids."""
-    problems = check_skill_id(version, where=where)
-    return [
-        Problem(p.where, p.message, "pass a version as list_skill_versions shows it, or 'latest'.") for p in problems
-    ]
-
-
-def refuse(problems: list[Problem], heading: str = "Nothing was sent") -> None:
-    """Stop before any request when there is anything to fix, naming all of it."""
-    if problems:
-        raise InvalidSkill(problems, heading=heading)
 
 
 def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:

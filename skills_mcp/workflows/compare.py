@@ -21,8 +21,8 @@ from typing import IO, Any, Literal
 
 import anyio.to_thread
 
-from skills_mcp.api.client import SkillsAPI
 from skills_mcp.api.models import PublishResult, Skill, SkillVersion
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import SkillsMcpError
 from skills_mcp.limits import MAX_SKILL_MD_BYTES
 from skills_mcp.reporting import QUIET, Reporter
@@ -69,7 +69,7 @@ class Comparison:
 
 async def compare_with_newest(
     api: SkillsAPI,
-    skill: dict[str, Any],
+    skill: Skill,
     package: Package,
     local_name: str,
     local_description: str,
@@ -80,8 +80,8 @@ async def compare_with_newest(
     """Compare `package` with the newest version of `skill` (as `get_skill` returned it); see the module."""
     digests = await anyio.to_thread.run_sync(package_digests, package)
     local_hash = content_hash(digests)
-    skill_id = str(skill["id"])
-    newest = api.settings.wire.latest(skill)
+    skill_id = skill.id
+    newest = skill.latest
     if newest is None:
         return Comparison(False, "no-version", local_hash, Changes(added=[d.path for d in digests]), digests)
     if lock is not None and lock.skill_id == skill_id and lock.version == newest:
@@ -97,7 +97,7 @@ async def compare_with_newest(
     if fields and not detail:
         changes = Changes(modified=[skill_md.SKILL_MD], frontmatter=fields, complete=False)
         return Comparison(False, "frontmatter", local_hash, changes, digests, version, newest)
-    ref = api.version_ref(version.model_dump(exclude_none=True)) or newest
+    ref = version.ref or newest
     remote, remote_md = await _download_digests(api, skill_id, ref, package)
     changes = diff(digests, {d.path: d.sha256 for d in remote})
     if skill_md.SKILL_MD in changes.modified:
@@ -108,7 +108,7 @@ async def compare_with_newest(
 
 
 async def unchanged_result(
-    api: SkillsAPI, skill: dict[str, Any], package: Package, reporter: Reporter = QUIET
+    api: SkillsAPI, skill: Skill, package: Package, reporter: Reporter = QUIET
 ) -> PublishResult | None:
     """For a publish: the skill and its newest version when they already hold exactly these files, else None."""
     local = await anyio.to_thread.run_sync(local_frontmatter, package)
@@ -124,8 +124,8 @@ async def unchanged_result(
     version = comparison.version
     if version is None:  # decided by a lock entry; publish has none, but keep the answer whole
         assert comparison.newest is not None
-        version = await _read_version(api, str(skill["id"]), comparison.newest, package)
-    return PublishResult(action="unchanged", skill=Skill.model_validate(skill), version=version)
+        version = await _read_version(api, skill.id, comparison.newest, package)
+    return PublishResult(action="unchanged", skill=skill, version=version)
 
 
 def diff(local: Iterable[FileDigest], remote: Mapping[str, str]) -> Changes:
@@ -187,7 +187,7 @@ def _what(comparison: Comparison) -> str:
 
 async def _read_version(api: SkillsAPI, skill_id: str, ref: str, package: Package) -> SkillVersion:
     try:
-        return SkillVersion.model_validate(await api.get_skill_version(skill_id, ref))
+        return await api.get_skill_version(skill_id, ref)
     except SkillsMcpError as exc:
         raise CompareFailed(
             f"Could not compare '{package.folder_name}' with version {ref} of skill {skill_id}, its newest: "

@@ -8,27 +8,17 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from skills_mcp.api.client import SkillsAPI
-from skills_mcp.api.models import Deleted, DeleteSkillResult, DownloadResult, FileEntry
+from skills_mcp.api.models import DeleteSkillResult, DownloadResult, FileEntry
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import SkillsMcpError
 from skills_mcp.limits import MAX_UPLOAD_BYTES
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.paths import resolve_allowed
 from skills_mcp.skill.problems import Problem
-from skills_mcp.skill.validation import check_skill_id, check_version, refuse
+from skills_mcp.workflows.inputs import check_skill_id, check_version, refuse
 
 # A content zip is compressed; one much larger than an upload may be is not a skill.
 MAX_ARCHIVE_BYTES = 4 * MAX_UPLOAD_BYTES
-
-
-def version_problems(api: SkillsAPI, version: str) -> list[Problem]:
-    """Safe in a path, and of the form this client's mode addresses versions by (an id, or an epoch string)."""
-    return check_version(version) or api.settings.wire.version_problems(version)
-
-
-def require_ids(api: SkillsAPI, skill_id: str, version: str | None = None) -> None:
-    """Refuse, before any request, ids that cannot be sent or a version of the other mode's form."""
-    refuse(check_skill_id(skill_id) + (version_problems(api, version) if version is not None else []))
 
 
 async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool = False) -> DeleteSkillResult:
@@ -40,19 +30,18 @@ async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool =
     else:
         refs = []
         first = await api.list_skill_versions(skill_id, limit=1)
-        if first.get("data"):
+        if first.data:
             raise SkillsMcpError(
                 f"Nothing was deleted: skill {skill_id} still has versions (the newest is "
-                f"{api.version_ref(first['data'][0])}). Call delete_skill again with delete_versions=true to delete "
+                f"{first.data[0].ref}). Call delete_skill again with delete_versions=true to delete "
                 "every version and then the skill, or remove versions one by one with delete_skill_version."
             )
-    deleted = await api.delete_skill(skill_id)
-    return DeleteSkillResult(deleted=Deleted.model_validate(deleted), deleted_versions=refs)
+    return DeleteSkillResult(deleted=await api.delete_skill(skill_id), deleted_versions=refs)
 
 
 async def all_version_refs(api: SkillsAPI, skill_id: str) -> list[str]:
     """Every version, all pages, collected before anything is deleted so cursors stay valid."""
-    return [api.version_ref(v) for v in await api.all_skill_versions(skill_id, page_size=100)]
+    return [v.ref for v in await api.all_skill_versions(skill_id, page_size=100)]
 
 
 async def download(
@@ -67,7 +56,7 @@ async def download(
 ) -> DownloadResult:
     """Fetch a version's zip and unpack it into destination/<name>, refusing anything unsafe."""
     folder, problems = resolve_allowed(destination, allowed, where="destination")
-    problems = check_skill_id(skill_id) + version_problems(api, version) + problems
+    problems = check_skill_id(skill_id) + check_version(version, api.wire) + problems
     if folder is not None and not _is_dir(folder):
         problems.append(
             Problem("destination", f"{folder} is not an existing folder.", "pass a folder that exists, or create it.")
@@ -76,7 +65,7 @@ async def download(
     assert folder is not None
     # `latest` resolves only on get; the content endpoint needs a concrete version.
     info = await api.get_skill_version(skill_id, version)
-    ref, name = api.version_ref(info), str(info.get("name") or info.get("directory") or "")
+    ref, name = info.ref, info.name or info.directory or ""
     from skills_mcp.skill.unpack import name_problem, show, unpack_skill_zip  # deferred: only downloads need it
 
     if reason := name_problem(name):  # before the name touches the disk, even to ask whether it exists

@@ -7,17 +7,15 @@ compare.py): with the lock current, one small read per skill and no download.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.to_thread
 
-from skills_mcp.api import client as api_client
-from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.models import Skill
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, ConfigError, InvalidSkill, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.content_hash import FileDigest
@@ -25,12 +23,12 @@ from skills_mcp.skill.discover import Discovery, discover, is_skill_folder
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.paths import resolve_allowed
 from skills_mcp.skill.problems import Problem
-from skills_mcp.skill.validation import check_folder, refuse
+from skills_mcp.skill.validation import check_folder
 from skills_mcp.workflows import same_name
 from skills_mcp.workflows.compare import Comparison, compare_with_newest
+from skills_mcp.workflows.inputs import refuse
 from skills_mcp.workflows.lockfile import LockEntry, LockFile
 from skills_mcp.workflows.plan_result import ACTIONS, Changes, PlannedSkill, PlanResult, Summary
-from skills_mcp.workflows.publish import FIND_PAGE_SIZE
 
 DEFAULT_CONCURRENCY = 4
 
@@ -44,7 +42,7 @@ class Work:
     package: Package | None = None
     description: str = ""
     lock: LockEntry | None = None  # this folder's lock entry
-    skill: dict[str, Any] | None = None
+    skill: Skill | None = None
     comparison: Comparison | None = None
     digests: list[FileDigest] = field(default_factory=list)
     error: SkillsMcpError | None = None
@@ -64,6 +62,7 @@ class Planned:
     works: list[Work]
     problems: list[Problem]
     allowed: Sequence[Path]
+    names: dict[str, str | None]  # skill names the plan read, by id: a sync's creates need not read them again
 
     def result(self) -> PlanResult:
         rows = [w.row for w in self.works]
@@ -100,24 +99,13 @@ async def plan(
     limiter = anyio.CapacityLimiter(concurrency)
     await _each(api, works, limiter, lambda w: _validate(w, allowed, lock))
     _same_name_folders(works)
-    await _match(api, works, limiter)
+    names: dict[str, str | None] = {}
+    await _match(api, works, limiter, names)
     await _each(api, works, limiter, lambda w: _compare(api, w, detail=detail))
     works += await _deletes(api, lock, found, works, limiter)
     works.sort(key=lambda w: w.row.path)
     await reporter.say(f"Planned {len(works)} skill(s) under {root}.")
-    return Planned(root, lock, works, found.problems, allowed)
-
-
-@contextmanager
-def own_budget(api: SkillsAPI) -> Iterator[None]:
-    """A time budget of its own for one skill's API work (the retry policy's, --timeout): a sync of many
-    skills is many calls, and the fiftieth must not fail for the time the first forty-nine took."""
-    token = api_client._deadline.set(None)
-    try:
-        with api.budget():
-            yield
-    finally:
-        api_client._deadline.reset(token)
+    return Planned(root, lock, works, found.problems, allowed, names)
 
 
 def _root(path: str, allowed: Sequence[Path]) -> Path:
@@ -153,7 +141,7 @@ async def _each(
     async def one(work: Work) -> None:
         async with limiter:
             try:
-                with own_budget(api):
+                with api.fresh_budget():
                     await step(work)
             except ConfigError:
                 raise  # no key, a bad base URL: the same for every skill, so said once
@@ -198,13 +186,15 @@ def _same_name_folders(works: list[Work]) -> None:
                                       "keep one folder per skill name; rename or remove the others.")])  # fmt: skip
 
 
-async def _match(api: SkillsAPI, works: list[Work], limiter: anyio.CapacityLimiter) -> None:
+async def _match(
+    api: SkillsAPI, works: list[Work], limiter: anyio.CapacityLimiter, names: dict[str, str | None]
+) -> None:
     """The lock file first (one read of the skill it names), else by name among the custom skills."""
     await _each(api, [w for w in works if w.lock is not None], limiter, lambda w: _by_lock(api, w))
     unmatched = [w for w in works if w.row.action == "create" and w.lock is None]
     if not unmatched:
         return  # a current lock costs no listing at all
-    named = await skills_named(api, {w.row.name for w in unmatched if w.row.name}, limiter)
+    named = await same_name.skills_named(api, {w.row.name for w in unmatched if w.row.name}, limiter, known=names)
     for work in unmatched:
         matches = named.get(work.row.name or "", [])
         if len(matches) > 1:
@@ -213,7 +203,7 @@ async def _match(api: SkillsAPI, works: list[Work], limiter: anyio.CapacityLimit
                                   "(skills-mcp delete SKILL_ID --all-versions), then sync again.")])  # fmt: skip
         elif matches:
             work.skill = matches[0]
-            work.row.skill_id = str(matches[0]["id"])
+            work.row.skill_id = matches[0].id
 
 
 async def _by_lock(api: SkillsAPI, work: Work) -> None:
@@ -240,7 +230,7 @@ def _lock_gone(entry: LockEntry) -> Problem:
 async def _compare(api: SkillsAPI, work: Work, *, detail: bool) -> None:
     if work.skill is None or work.package is None:
         return  # a create: nothing to compare with
-    lock = work.lock if work.lock is not None and work.lock.skill_id == work.skill["id"] else None
+    lock = work.lock if work.lock is not None and work.lock.skill_id == work.skill.id else None
     name = work.row.name or ""
     work.comparison = await compare_with_newest(
         api, work.skill, work.package, name, work.description, lock, detail=detail
@@ -277,33 +267,3 @@ async def _deletes(
 
     await _each(api, rows, limiter, still_there)
     return rows
-
-
-async def skills_named(
-    api: SkillsAPI, names: set[str], limiter: anyio.CapacityLimiter
-) -> dict[str, list[dict[str, Any]]]:
-    """Custom skills whose newest version carries one of `names`, by name, oldest first: one listing and
-    one read per skill for all the folders at once, where a search per folder would repeat it."""
-    skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
-    found: dict[str, list[dict[str, Any]]] = {}
-
-    async def read(skill: dict[str, Any]) -> None:
-        if api.settings.wire.latest(skill) is None:  # no version, so no name
-            return
-        async with limiter:
-            try:
-                newest = await api.get_skill_version(skill["id"], "latest")
-            except APIError as exc:
-                if exc.status == 404:  # deleted, or emptied, since it was listed
-                    return
-                raise
-        if newest.get("name") in names:
-            found.setdefault(str(newest["name"]), []).append(skill)
-
-    try:
-        async with anyio.create_task_group() as tg:
-            for skill in skills:
-                tg.start_soon(read, skill)
-    except* SkillsMcpError as group:
-        raise group.exceptions[0] from None
-    return {name: same_name.oldest_first(matches) for name, matches in found.items()}

@@ -5,26 +5,23 @@ Every function validates everything first, so a refused call sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.to_thread
 
-from skills_mcp.api.client import SkillsAPI
 from skills_mcp.api.models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
-from skills_mcp.errors import APIError, InvalidSkill, SkillsMcpError
+from skills_mcp.api.upload import SkillsAPI
+from skills_mcp.errors import InvalidSkill, SkillsMcpError
 from skills_mcp.limits import MAX_UPLOAD_BYTES
 from skills_mcp.reporting import Reporter
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.problems import Problem
-from skills_mcp.skill.validation import SkillCheck, check_folder, check_skill_id
+from skills_mcp.skill.validation import SkillCheck, check_folder
 from skills_mcp.workflows import compare, same_name
+from skills_mcp.workflows.inputs import check_skill_id
 
-# Listing skills to find one by name: the largest page every API version accepts.
-FIND_PAGE_SIZE = 100
-FIND_CONCURRENCY = 8
 # One lock per skill name, for the life of the process (a handful of names: no need to evict). It only
 # spares this process needless races; writers elsewhere are reconciled by `_race_winner`.
 _name_locks: dict[str, anyio.Lock] = {}
@@ -49,7 +46,7 @@ async def validate(path: str, allowed: Sequence[Path]) -> ValidationReport:
 
 async def create_skill_version(
     api: SkillsAPI, allowed: Sequence[Path], skill_id: str, path: str, reporter: Reporter | None = None
-) -> dict[str, Any]:
+) -> SkillVersion:
     reporter = reporter or Reporter()
     package = await _package(path, allowed, check_skill_id(skill_id), reporter)
     return await api.create_skill_version(skill_id, package, reporter)
@@ -81,10 +78,10 @@ async def create_skill(
             return await _read_back(api, created, warnings)
         left = await same_name.remove(api, created)
         raise SkillsMcpError(
-            f"Skill {winner['id']}, also named '{name}', was created at the same time as this call's "
-            f"{created['id']} and is older, so {created['id']} "
+            f"Skill {winner.id}, also named '{name}', was created at the same time as this call's "
+            f"{created.id} and is older, so {created.id} "
             + (f"could not be removed: {left}" if left else "was removed again.")
-            + f" To add a version to {winner['id']}, use publish_skill; for a second skill of this name, "
+            + f" To add a version to {winner.id}, use publish_skill; for a second skill of this name, "
             "call create_skill with allow_duplicate=true."
         )
 
@@ -108,17 +105,37 @@ async def publish_skill(
     async with _name_locks.setdefault(name, anyio.Lock()):
         found = await _the_skill_named(api, name, reporter)
         if found is not None:
-            await reporter.say(f"Adding a version to {found['id']}, the skill named '{name}'.")
-            return await _add_version(api, found["id"], package, reporter, skill=found, skip_unchanged=not force)
+            await reporter.say(f"Adding a version to {found.id}, the skill named '{name}'.")
+            return await _add_version(api, found.id, package, reporter, skill=found, skip_unchanged=not force)
         await reporter.say(f"No skill is named '{name}' yet; creating it.")
-        created = await api.create_skill(package, reporter=reporter)
-        winner, warnings = await _race_winner(api, name, created)
-        if winner is None:
-            return await _read_back(api, created, warnings)
-        return await _move(api, package, created, winner, reporter)
+        return await create_converging(api, package, reporter)
 
 
-async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> dict[str, Any] | None:
+async def create_converging(
+    api: SkillsAPI, package: Package, reporter: Reporter, *, known: dict[str, str | None] | None = None
+) -> PublishResult:
+    """Create the skill for a name no skill had a moment ago. Writers that raced to do the same settle on
+    the oldest skill of the name (issue 10): ours, or, if another is older, the version moves there.
+
+    `known` (a sync's creates): skill names already read, by id; the race is then looked for among the
+    newest skills only, reading just the names not known, instead of every skill's per create."""
+    created = await api.create_skill(package, reporter=reporter)
+    name = package.folder_name
+    if known is not None:
+        known[created.id] = name
+
+    async def rivals() -> list[Skill]:
+        if known is None:
+            return await find_skills_named(api, name)
+        return (await same_name.skills_named(api, {name}, known=known, newest_page=True)).get(name, [])
+
+    winner, warnings = await _race_winner(api, name, created, rivals)
+    if winner is None:
+        return await _read_back(api, created, warnings)
+    return await _move(api, package, created, winner, reporter)
+
+
+async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> Skill | None:
     """The one skill with this name, or None; several are a choice for a person, unless they are a race
     of find-or-create writers that is still settling on the oldest (then wait for it, within bounds)."""
     matches = await find_skills_named(api, name)
@@ -128,50 +145,50 @@ async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> dic
     if racing:
         await reporter.say(
             f"{len(matches)} skills named '{name}' were made moments ago; waiting for the publishes that made "
-            f"them to settle on the oldest, {matches[0]['id']}."
+            f"them to settle on the oldest, {matches[0].id}."
         )
         if await same_name.settled(api, matches[1:], min(same_name.SETTLE_MAX, api.settings.retry.budget / 4)):
             return matches[0]
     raise SkillsMcpError(same_name.several_named(name, matches, racing))
 
 
-async def _race_winner(api: SkillsAPI, name: str, created: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+async def _race_winner(
+    api: SkillsAPI, name: str, created: Skill, find: Callable[[], Awaitable[list[Skill]]] | None = None
+) -> tuple[Skill | None, list[str]]:
     """After a create: the older skill of this name that wins over ours (None if ours is the oldest).
 
     Every writer applies the same rule to the same listing, wherever it runs, so all settle on one skill.
     """
     try:
-        rivals = {s["id"]: s for s in await find_skills_named(api, name)}
+        rivals = {s.id: s for s in await (find() if find is not None else find_skills_named(api, name))}
     except SkillsMcpError as exc:
         return None, [
             f"Whether another call created a skill named '{name}' at the same moment could not be checked "
             f"({exc}); list_skills shows the skills."
         ]
-    rivals.setdefault(created["id"], created)  # a listing that does not show ours yet
+    rivals.setdefault(created.id, created)  # a listing that does not show ours yet
     winner = same_name.oldest_first(rivals.values())[0]
-    return (None if winner["id"] == created["id"] else winner), []
+    return (None if winner.id == created.id else winner), []
 
 
-async def _move(
-    api: SkillsAPI, package: Package, created: dict[str, Any], winner: dict[str, Any], reporter: Reporter
-) -> PublishResult:
+async def _move(api: SkillsAPI, package: Package, created: Skill, winner: Skill, reporter: Reporter) -> PublishResult:
     """Our skill lost a race: the same package becomes a version of the winner, then ours goes."""
     await reporter.say(
-        f"Another call created '{package.folder_name}' at the same moment; {winner['id']} is older, so this "
-        f"version goes there and {created['id']} is removed."
+        f"Another call created '{package.folder_name}' at the same moment; {winner.id} is older, so this "
+        f"version goes there and {created.id} is removed."
     )
     try:
-        moved = await _add_version(api, winner["id"], package, reporter, skill=winner)
+        moved = await _add_version(api, winner.id, package, reporter, skill=winner)
     except SkillsMcpError as exc:
         left = await same_name.remove(api, created)
         raise SkillsMcpError(
-            f"This call created skill {created['id']}, but {winner['id']} of the same name is older, and adding "
+            f"This call created skill {created.id}, but {winner.id} of the same name is older, and adding "
             f"the version to it failed: {exc} "
-            + (f"{created['id']} could not be removed: {left}" if left else f"{created['id']} was removed again.")
+            + (f"{created.id} could not be removed: {left}" if left else f"{created.id} was removed again.")
         ) from None
     left = await same_name.remove(api, created)
     if left:
-        moved.warnings = [f"The version is on {winner['id']}, but the duplicate {created['id']} made by this call "
+        moved.warnings = [f"The version is on {winner.id}, but the duplicate {created.id} made by this call "
                           f"could not be removed: {left}"]  # fmt: skip
     return moved
 
@@ -181,7 +198,7 @@ async def _add_version(
     skill_id: str,
     package: Package,
     reporter: Reporter,
-    skill: dict[str, Any] | None = None,
+    skill: Skill | None = None,
     *,
     skip_unchanged: bool = False,
 ) -> PublishResult:
@@ -192,66 +209,28 @@ async def _add_version(
     if skip_unchanged and (same := await compare.unchanged_result(api, skill, package, reporter)) is not None:
         return same
     version = await api.create_skill_version(skill_id, package, reporter, skill=skill)
-    now = {"updated_at": version.get("created_at") or skill.get("updated_at")}
-    if "latest_version" in skill:
-        now["latest_version"] = version.get("version")
-    if "latest_version_id" in skill:
-        now["latest_version_id"] = version.get("id")
-    return PublishResult(
-        action="created_version",
-        skill=Skill.model_validate({**skill, **now}),
-        version=SkillVersion.model_validate(version),
-    )
+    return PublishResult(action="created_version", skill=skill.with_newest(version), version=version)
 
 
-async def find_skills_named(api: SkillsAPI, name: str) -> list[dict[str, Any]]:
-    """Custom skills whose latest version carries `name`, oldest first: the name lives on versions, titles
-    are not unique."""
-    skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
-    matches: list[dict[str, Any]] = []
-    failures: list[SkillsMcpError] = []
-    limiter = anyio.CapacityLimiter(FIND_CONCURRENCY)
-
-    async def check(skill: dict[str, Any]) -> None:
-        if api.settings.wire.latest(skill) is None:  # no version, so no name
-            return
-        async with limiter:
-            try:
-                latest = await api.get_skill_version(skill["id"], "latest")
-            except APIError as exc:
-                if exc.status != 404:  # a 404: deleted, or emptied, since it was listed; it has no name now
-                    failures.append(exc)
-                return
-            except SkillsMcpError as exc:  # kept, to be raised as itself rather than in an ExceptionGroup
-                failures.append(exc)
-                return
-        if latest.get("name") == name:
-            matches.append(skill)
-
-    async with anyio.create_task_group() as tg:
-        for skill in skills:
-            tg.start_soon(check, skill)
-    if failures:
-        raise failures[0]
-    return same_name.oldest_first(matches)
+async def find_skills_named(api: SkillsAPI, name: str) -> list[Skill]:
+    """Custom skills named `name`, oldest first (see `same_name.skills_named`)."""
+    return (await same_name.skills_named(api, {name})).get(name, [])
 
 
-async def _read_back(api: SkillsAPI, created: dict[str, Any], warnings: list[str] | None = None) -> PublishResult:
+async def _read_back(api: SkillsAPI, created: Skill, warnings: list[str] | None = None) -> PublishResult:
     """The created skill with its first version. The create has landed, so a failed read is a warning, never
     an error: an agent told "error" would create the skill again."""
     warnings = list(warnings or [])
-    ref = api.settings.wire.latest(created)  # the version this create made, even if others were added since
+    ref = created.latest  # the version this create made, even if others were added since
     version: SkillVersion | None = None
     try:
-        version = SkillVersion.model_validate(await api.get_skill_version(created["id"], ref or "latest"))
+        version = await api.get_skill_version(created.id, ref or "latest")
     except SkillsMcpError as exc:
         warnings.append(
             f"The skill was created, but its new version could not be read back ({exc}). Do not create it "
-            f"again: get_skill_version with skill_id {created['id']} and version {ref or 'latest'} shows it."
+            f"again: get_skill_version with skill_id {created.id} and version {ref or 'latest'} shows it."
         )
-    return PublishResult(
-        action="created_skill", skill=Skill.model_validate(created), version=version, warnings=warnings or None
-    )
+    return PublishResult(action="created_skill", skill=created, version=version, warnings=warnings or None)
 
 
 async def _check(path: str, allowed: Sequence[Path]) -> SkillCheck:

@@ -12,28 +12,29 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from skills_mcp.api.client import SkillsAPI
-from skills_mcp.api.models import RollbackResult, SkillVersion
+from skills_mcp.api.models import RollbackResult
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, InvalidSkill, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.problems import Problem
-from skills_mcp.skill.validation import check_folder, check_skill_id, refuse
-from skills_mcp.workflows.lifecycle import MAX_ARCHIVE_BYTES, version_problems
+from skills_mcp.skill.validation import check_folder
+from skills_mcp.workflows.inputs import check_skill_id, check_version, refuse
+from skills_mcp.workflows.lifecycle import MAX_ARCHIVE_BYTES
 
 _NOTHING = "Nothing was uploaded"
 
 
 async def rollback(api: SkillsAPI, skill_id: str, version: str, reporter: Reporter = QUIET) -> RollbackResult:
     """Publish `version`'s files as a new version of `skill_id`; every check comes before the upload."""
-    problems = check_skill_id(skill_id) + version_problems(api, version)
+    problems = check_skill_id(skill_id) + check_version(version, api.wire)
     if version == "latest":
         fix = "name the earlier version to roll back to, as list_skill_versions shows it."
         problems.append(Problem("version", "'latest' is the newest version already.", fix))
     refuse(problems, _NOTHING)
     skill = await api.get_skill(skill_id)
     try:
-        old = SkillVersion.model_validate(await api.get_skill_version(skill_id, version))
+        old = await api.get_skill_version(skill_id, version)
     except APIError as exc:
         if exc.status != 404:
             raise
@@ -41,8 +42,8 @@ async def rollback(api: SkillsAPI, skill_id: str, version: str, reporter: Report
             f"{_NOTHING}: skill {skill_id} has no version {version} ({exc.api_message.rstrip('.')}). "
             "list_skill_versions (CLI: skills-mcp versions SKILL_ID) shows its versions."
         ) from None
-    ref = api.version_ref(old.model_dump(exclude_none=True))
-    newest = api.settings.wire.latest(skill)
+    ref = old.ref
+    newest = skill.latest
     if newest is not None and newest in (ref, old.id, old.version):
         raise SkillsMcpError(f"{_NOTHING}: version {ref} is already the newest version of skill {skill_id}.")
     with tempfile.TemporaryDirectory(prefix="skills-mcp-rollback-") as folder:
@@ -60,6 +61,4 @@ async def rollback(api: SkillsAPI, skill_id: str, version: str, reporter: Report
         await reporter.say(f"Publishing its {len(scan.files)} files as the new newest version.")
         package = Package(check.folder_name, scan.files, scan.archive)
         new = await api.create_skill_version(skill_id, package, reporter, skill=skill)
-    return RollbackResult(
-        skill_id=skill_id, rolled_back_to=ref, version=SkillVersion.model_validate(new), warnings=warnings or None
-    )
+    return RollbackResult(skill_id=skill_id, rolled_back_to=ref, version=new, warnings=warnings or None)

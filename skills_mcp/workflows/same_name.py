@@ -8,14 +8,13 @@ applies alike wherever it runs. Skills of one name made on purpose are for a per
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import anyio
 
-from skills_mcp.api.client import SkillsAPI
-from skills_mcp.api.wire import Wire
+from skills_mcp.api.models import Skill
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, SkillsMcpError
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
@@ -23,26 +22,81 @@ from skills_mcp.errors import APIError, SkillsMcpError
 RACE_WINDOW = timedelta(seconds=120)
 # How long a finder waits for such a race to settle: at most this, and at most a quarter of the budget.
 SETTLE_MAX = 15.0
+# Listing skills to find them by name: the largest page every API version accepts, and reads at once.
+FIND_PAGE_SIZE = 100
+FIND_CONCURRENCY = 8
 
 
-async def remove(api: SkillsAPI, skill: dict[str, Any]) -> str | None:
+async def skills_named(
+    api: SkillsAPI,
+    names: Collection[str],
+    limiter: anyio.CapacityLimiter | None = None,
+    *,
+    known: dict[str, str | None] | None = None,
+    newest_page: bool = False,
+) -> dict[str, list[Skill]]:
+    """Custom skills whose newest version carries one of `names`, by name, oldest first. The name lives on
+    versions and titles are not unique, so: one listing, then one read of each skill's newest version (for
+    all the names at once: a folder of skills asks once, not once per folder).
+
+    `known`: names already read, by skill id; used instead of a read, and filled in, so a sync that creates
+    many skills reads each other skill's name once. `newest_page`: only the listing's first page, the newest
+    skills (listings are newest first, as api/landed.py relies on too): enough to see a race after a create.
+    """
+    if newest_page:
+        skills = (await api.list_skills(source="custom", limit=FIND_PAGE_SIZE)).data
+    else:
+        skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
+    limiter = limiter or anyio.CapacityLimiter(FIND_CONCURRENCY)
+    known = {} if known is None else known
+    found: dict[str, list[Skill]] = {}
+    failures: list[SkillsMcpError] = []
+
+    async def read(skill: Skill) -> None:
+        if skill.id in known:
+            name = known[skill.id]
+        elif skill.latest is None:  # no version, so no name
+            return
+        else:
+            async with limiter:
+                try:
+                    name = known[skill.id] = (await api.get_skill_version(skill.id, "latest")).name
+                except APIError as exc:
+                    if exc.status != 404:  # a 404: deleted, or emptied, since it was listed; it has no name now
+                        failures.append(exc)
+                    return
+                except SkillsMcpError as exc:  # kept, to be raised as itself rather than in an ExceptionGroup
+                    failures.append(exc)
+                    return
+        if name is not None and name in names:
+            found.setdefault(name, []).append(skill)
+
+    async with anyio.create_task_group() as tg:
+        for skill in skills:
+            tg.start_soon(read, skill)
+    if failures:
+        raise failures[0]
+    return {name: oldest_first(matches) for name, matches in found.items()}
+
+
+async def remove(api: SkillsAPI, skill: Skill) -> str | None:
     """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
     try:
-        ref = api.settings.wire.latest(skill)
-        for version in [ref] if ref else [api.version_ref(v) for v in await api.all_skill_versions(skill["id"])]:
-            await api.delete_skill_version(skill["id"], version)
-        await api.delete_skill(skill["id"])
+        ref = skill.latest
+        for version in [ref] if ref else [v.ref for v in await api.all_skill_versions(skill.id)]:
+            await api.delete_skill_version(skill.id, version)
+        await api.delete_skill(skill.id)
     except SkillsMcpError as exc:
-        return f"{exc} Delete it with delete_skill (skill_id {skill['id']}, delete_versions true)."
+        return f"{exc} Delete it with delete_skill (skill_id {skill.id}, delete_versions true)."
     return None
 
 
-async def settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -> bool:
+async def settled(api: SkillsAPI, younger: list[Skill], limit: float) -> bool:
     """Whether every younger skill went away (its writer moved its version to the oldest) within `limit`."""
     give_up = time.monotonic() + limit
     delay = 0.1
     while True:
-        left = [skill for skill in younger if await still_named(api, skill["id"])]
+        left = [skill for skill in younger if await still_named(api, skill.id)]
         if not left:
             return True
         if time.monotonic() + delay > give_up:
@@ -55,28 +109,27 @@ async def settled(api: SkillsAPI, younger: list[dict[str, Any]], limit: float) -
 async def still_named(api: SkillsAPI, skill_id: str) -> bool:
     """A skill without versions carries no name any more; a deleted one is a 404."""
     try:
-        return api.settings.wire.latest(await api.get_skill(skill_id)) is not None
+        return (await api.get_skill(skill_id)).latest is not None
     except APIError as exc:
         if exc.status == 404:
             return False
         raise
 
 
-def oldest_first(skills: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def oldest_first(skills: Iterable[Skill]) -> list[Skill]:
     """Oldest first by created_at (an unreadable time counts as newest), then by id: the first one wins."""
-    return sorted(skills, key=lambda s: (_created(s) or datetime.max.replace(tzinfo=UTC), str(s["id"])))
+    return sorted(skills, key=lambda s: (_created(s) or datetime.max.replace(tzinfo=UTC), s.id))
 
 
-def _created(skill: dict[str, Any]) -> datetime | None:
-    raw = skill.get("created_at")
+def _created(skill: Skill) -> datetime | None:
     try:
-        when = datetime.fromisoformat(str(raw))
+        when = datetime.fromisoformat(str(skill.created_at))
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def maybe_racing(skills: list[dict[str, Any]]) -> bool:
+def maybe_racing(skills: list[Skill]) -> bool:
     """Whether these may be racing writers' skills, not settled yet: all made moments ago, together."""
     times = [when for s in skills if (when := _created(s)) is not None]
     if len(times) < len(skills) or not times:
@@ -84,20 +137,19 @@ def maybe_racing(skills: list[dict[str, Any]]) -> bool:
     return max(times) - min(times) <= RACE_WINDOW and abs(datetime.now(UTC) - max(times)) <= RACE_WINDOW
 
 
-def _listed(skills: list[dict[str, Any]]) -> str:
+def _listed(skills: list[Skill]) -> str:
     """One line per skill: what a person needs to tell them apart."""
     lines = []
     for skill in skills:
-        title = skill.get("display_title") or skill.get("display_name")
         lines.append(
-            f"- {skill['id']}: " + (f"title '{title}'" if title else "no title")
-            + f", created {skill.get('created_at') or 'at an unknown time'}"
-            + f", newest version {Wire().latest(skill) or 'unknown'}"  # either shape: no mode needed to show it
+            f"- {skill.id}: " + (f"title '{skill.title}'" if skill.title else "no title")
+            + f", created {skill.created_at or 'at an unknown time'}"
+            + f", newest version {skill.latest or 'unknown'}"
         )  # fmt: skip
     return "\n".join(lines)
 
 
-def several_named(name: str, skills: list[dict[str, Any]], racing: bool) -> str:
+def several_named(name: str, skills: list[Skill], racing: bool) -> str:
     text = (
         f"Nothing was uploaded: {len(skills)} skills are named '{name}' (oldest first):\n{_listed(skills)}\n"
         "Choose one, then publish again giving its id as skill_id (CLI: --skill-id ID); "
@@ -111,7 +163,7 @@ def several_named(name: str, skills: list[dict[str, Any]], racing: bool) -> str:
     return text
 
 
-def already_named(name: str, skills: list[dict[str, Any]]) -> str:
+def already_named(name: str, skills: list[Skill]) -> str:
     one = len(skills) == 1
     exist = f"a skill named '{name}' already exists" if one else f"{len(skills)} skills named '{name}' exist"
     return (

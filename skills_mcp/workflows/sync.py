@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.to_thread
 
-from skills_mcp.api.client import SkillsAPI
+from skills_mcp.api.models import Skill, SkillVersion
+from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import ConfigError, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.content_hash import content_hash, package_digests
 from skills_mcp.workflows import lifecycle
 from skills_mcp.workflows import publish as publisher
 from skills_mcp.workflows.lockfile import LockEntry, utc_now
-from skills_mcp.workflows.plan import DEFAULT_CONCURRENCY, Planned, Work, own_budget, plan
+from skills_mcp.workflows.plan import DEFAULT_CONCURRENCY, Planned, Work, plan
 from skills_mcp.workflows.plan_result import ACTIONS, PlanResult
 
 _SIGNS = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "invalid": "!"}
@@ -47,7 +47,7 @@ async def sync(
         nonlocal done
         async with limiter:
             try:
-                with own_budget(api):
+                with api.fresh_budget():
                     entry = await _apply(api, planned, work, prune=prune)
                 if entry is not None:
                     entries[entry.folder] = entry
@@ -81,12 +81,10 @@ async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -
     if row.action == "create":
         assert work.root is not None and work.package is not None
         work.digests = await anyio.to_thread.run_sync(package_digests, work.package)  # for the lock entry
-        # The plan's one listing found no skill of this name a moment ago: create it, without the listing per
-        # create that publish_skill's find-or-create makes (a first sync of N skills would read N x N times).
-        # A skill of the same name made meanwhile elsewhere is not matched to this folder: the lock file pins it.
-        result = await publisher.create_skill(api, planned.allowed, str(work.root), None, QUIET, allow_duplicate=True)
-        skill = result.skill.model_dump(exclude_none=True)
-        version = result.version.model_dump(exclude_none=True) if result.version is not None else None
+        # The plan's one listing found no skill of this name a moment ago. Another writer (a second sync, a
+        # publish) may be creating it too: as publish_skill does, every writer settles on the oldest of the name.
+        result = await publisher.create_converging(api, work.package, QUIET, known=planned.names)
+        skill, version = result.skill, result.version
     elif row.action == "update":
         assert work.skill is not None and work.package is not None
         skill, version = (
@@ -99,10 +97,10 @@ async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -
             row.status, row.version = "done", work.lock.version
             return work.lock  # as it was: the same bytes in the lock file
         comparison = work.comparison
-        known = comparison.version.model_dump(exclude_none=True) if comparison and comparison.version else None
+        known = comparison.version if comparison is not None else None
         skill, version = work.skill, known or await _newest(api, work.skill)
-    row.status, row.skill_id = "done", str(skill["id"])
-    return _entry(api, work, skill, version)
+    row.status, row.skill_id = "done", skill.id
+    return _entry(work, skill, version)
 
 
 async def _delete(api: SkillsAPI, work: Work, *, prune: bool) -> LockEntry | None:
@@ -119,19 +117,18 @@ async def _delete(api: SkillsAPI, work: Work, *, prune: bool) -> LockEntry | Non
     return None
 
 
-async def _newest(api: SkillsAPI, skill: dict[str, Any]) -> dict[str, Any] | None:
+async def _newest(api: SkillsAPI, skill: Skill) -> SkillVersion | None:
     """The newest version, to pin and to date (a skill found unchanged without a current lock entry)."""
-    ref = api.settings.wire.latest(skill)
-    return await api.get_skill_version(str(skill["id"]), ref) if ref else None
+    return await api.get_skill_version(skill.id, skill.latest) if skill.latest else None
 
 
-def _entry(api: SkillsAPI, work: Work, skill: dict[str, Any], version: dict[str, Any] | None) -> LockEntry:
-    ref = api.version_ref(version) if version is not None else api.settings.wire.latest(skill) or ""
+def _entry(work: Work, skill: Skill, version: SkillVersion | None) -> LockEntry:
+    ref = version.ref if version is not None else skill.latest or ""
     work.row.version = ref
-    when = (version or {}).get("created_at") or skill.get("updated_at") or utc_now()
+    when = (version.created_at if version is not None else None) or skill.updated_at or utc_now()
     return LockEntry(
         folder=work.row.path,
-        skill_id=str(skill["id"]),
+        skill_id=skill.id,
         version=ref,
         content_hash=content_hash(work.digests),
         name=work.row.name or "",
