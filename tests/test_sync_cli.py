@@ -360,3 +360,19 @@ def test_nothing_is_deleted_when_the_search_for_folders_had_problems(api: Emulat
     row = next(s for s in document["skills"] if s["path"] == "team/beta")
     assert row["status"] == "skipped" and "Not deleted" in row["problems"][0]
     assert beta_id in api.state.store.skills and "team/beta" in lock_of(root)["skills"]
+
+
+def test_pins_in_local_mode_keeps_stdout_json_and_the_label_on_a_stderr_line_of_its_own(tmp_path: Path) -> None:
+    from skills_mcp.api.local import LABEL
+    from skills_mcp.workflows.lockfile import LockEntry, LockFile
+
+    entry = LockEntry("s1", "skill_1", "skillver_1", "sha256:" + "0" * 64, "s1", "2026-01-01T00:00:00Z")
+    LockFile(tmp_path / LOCK, {"s1": entry}).save()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
+    command = [server_command(), "--local", "--data-dir", str(tmp_path / "data"), "pins", str(tmp_path)]
+
+    pins = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    assert pins.returncode == 0, pins.stderr
+    assert json.loads(pins.stdout) == [{"type": "custom", "skill_id": "skill_1", "version": "skillver_1"}]
+    assert LABEL in pins.stderr.splitlines()

@@ -63,6 +63,7 @@ def add_subcommands(
     concurrency(p)
     p = sub("pins", "Print the Messages API container.skills JSON for the versions DIR/skills.lock.json pins.", _pins)
     p.add_argument("names", nargs="*", metavar="NAME", help="only these skills (default: all in the lock file)")
+    p.set_defaults(data_on_stdout=True)  # stdout stays JSON in local mode too
 
 
 def _positive(text: str) -> int:

@@ -113,6 +113,10 @@ def run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         data = model.model_dump(mode="json", exclude_none=True)
         print(json.dumps({"local_emulator": True, **data} if settings.local else data, indent=2))
+    elif getattr(args, "data_on_stdout", False):  # text that is data (pins' JSON): the label on its own line
+        if label:
+            print(local.LABEL, file=sys.stderr)
+        print(summary)
     else:
         print(f"{label}{summary}")
         if isinstance(model, PublishResult):  # the version JSON; the skill's when the version could not be read
