@@ -149,6 +149,21 @@ def test_install_pins_the_version_input(tmp_path: Path) -> None:
     assert same.stdout.strip() == f"skills-publisher-mcp {__version__}"
     assert other.code != 0 and "skills-publisher-mcp==999.0.0" in other.stderr
     assert newest.code == 0, newest.stderr
+    assert "Installing skills-publisher-mcp 999.0.0." in other.stderr  # a release from PyPI, not the checkout
+
+
+def test_install_without_a_version_installs_the_action_checkout_not_a_release(tmp_path: Path) -> None:
+    """`uses: owner/repo@TAG` runs that tag's code: pip is given the checkout, $GITHUB_ACTION_PATH. Building
+    a real checkout needs its build backend from an index, so the checkout here is missing: pip names the
+    path it was given, which shows the choice (a release would name skills-publisher-mcp==X instead)."""
+    checkout = tmp_path / "action-checkout"
+    chosen = run_step("install.sh", tmp_path, tmp_path, {**offline_pip(), "GITHUB_ACTION_PATH": str(checkout)})
+    unset = run_step("install.sh", tmp_path, tmp_path, offline_pip(), {"version": " "})
+
+    assert f"from the action's checkout, {checkout}." in chosen.stderr
+    assert chosen.code != 0 and str(checkout) in chosen.stderr.split("checkout, ", 1)[1].split("\n", 1)[1]
+    assert "skills-publisher-mcp==" not in chosen.stderr
+    assert unset.code == 2 and "GITHUB_ACTION_PATH is not set" in unset.stdout
 
 
 @pytest.mark.parametrize("version", ["1.0; rm -rf /", "--index-url=http://x", "$(id)"])
