@@ -8,7 +8,7 @@ compare.py): with the lock current, one small read per skill and no download.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -18,7 +18,6 @@ from skills_mcp.api.models import Skill
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, ConfigError, InvalidSkill, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
-from skills_mcp.skill.content_hash import FileDigest
 from skills_mcp.skill.discover import Discovery, discover, is_skill_folder
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.paths import resolve_allowed
@@ -35,16 +34,16 @@ DEFAULT_CONCURRENCY = 4
 
 @dataclass
 class Work:
-    """One skill on its way through plan and sync."""
+    """One skill on its way through plan and sync. Small on purpose: a plan holds one per skill, so the
+    folder's scan (its file list) and file digests are read again where needed and dropped after use."""
 
     row: PlannedSkill
     root: Path | None = None  # the folder on disk; None for a delete
-    package: Package | None = None
     description: str = ""
     lock: LockEntry | None = None  # this folder's lock entry
     skill: Skill | None = None
-    comparison: Comparison | None = None
-    digests: list[FileDigest] = field(default_factory=list)
+    comparison: Comparison | None = None  # without its digests
+    local_hash: str = ""  # the folder's content hash when it was compared
     error: SkillsMcpError | None = None
 
     def invalid(self, problems: list[Problem] | list[str], error: SkillsMcpError | None = None) -> None:
@@ -101,7 +100,7 @@ async def plan(
     _same_name_folders(works)
     names: dict[str, str | None] = {}
     await _match(api, works, limiter, names)
-    await _each(api, works, limiter, lambda w: _compare(api, w, detail=detail))
+    await _each(api, works, limiter, lambda w: _compare(api, w, allowed, detail=detail))
     works += await _deletes(api, lock, found, works, limiter)
     works.sort(key=lambda w: w.row.path)
     await reporter.say(f"Planned {len(works)} skill(s) under {root}.")
@@ -169,7 +168,15 @@ async def _validate(work: Work, allowed: Sequence[Path], lock: LockFile) -> None
         return
     assert check.frontmatter is not None
     work.description = str(check.frontmatter.get("description") or "")
-    work.package = Package(check.folder_name, check.scan.files, check.scan.archive)
+
+
+async def package_of(work: Work, allowed: Sequence[Path]) -> Package:
+    """The folder, checked again and ready to upload: what is on disk now, the only package held for it."""
+    assert work.root is not None
+    check = await anyio.to_thread.run_sync(check_folder, str(work.root), allowed)
+    if check.problems or check.scan is None:
+        raise InvalidSkill(check.problems, heading=f"{work.row.path} changed since it was checked")
+    return Package(check.folder_name, check.scan.files, check.scan.archive)
 
 
 def _same_name_folders(works: list[Work]) -> None:
@@ -227,18 +234,22 @@ def _lock_gone(entry: LockEntry) -> Problem:
     )
 
 
-async def _compare(api: SkillsAPI, work: Work, *, detail: bool) -> None:
-    if work.skill is None or work.package is None:
+async def _compare(api: SkillsAPI, work: Work, allowed: Sequence[Path], *, detail: bool) -> None:
+    if work.skill is None or work.row.action == "invalid":
         return  # a create: nothing to compare with
     lock = work.lock if work.lock is not None and work.lock.skill_id == work.skill.id else None
     name = work.row.name or ""
-    work.comparison = await compare_with_newest(
-        api, work.skill, work.package, name, work.description, lock, detail=detail
-    )
+    package = await package_of(work, allowed)
+    work.comparison = await compare_with_newest(api, work.skill, package, name, work.description, lock, detail=detail)
+    work.local_hash = work.comparison.local_hash
     work.row.action = "unchanged" if work.comparison.unchanged else "update"
-    work.digests = work.comparison.digests
     if work.comparison.changes is not None and not work.comparison.unchanged:
         work.row.changes = Changes.model_validate(work.comparison.changes, from_attributes=True)
+    # Kept for sync: how it was decided, and an unchanged skill's version (to pin). The rest is in the row, or
+    # read again from the folder by the sync that applies it.
+    work.comparison.digests, work.comparison.changes = [], None
+    if not work.comparison.unchanged:
+        work.comparison.version = None
 
 
 async def _deletes(

@@ -18,11 +18,11 @@ from skills_mcp.api.models import Skill, SkillVersion
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import ConfigError, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
-from skills_mcp.skill.content_hash import content_hash, package_digests
+from skills_mcp.skill.content_hash import FileDigest, content_hash, package_digests
 from skills_mcp.workflows import lifecycle
 from skills_mcp.workflows import publish as publisher
 from skills_mcp.workflows.lockfile import LockEntry, utc_now
-from skills_mcp.workflows.plan import DEFAULT_CONCURRENCY, Planned, Work, plan
+from skills_mcp.workflows.plan import DEFAULT_CONCURRENCY, Planned, Work, package_of, plan
 from skills_mcp.workflows.plan_result import ACTIONS, PlanResult
 
 _SIGNS = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "invalid": "!"}
@@ -40,7 +40,7 @@ async def sync(
     """Plan, then create, update and (with `prune`) delete; one progress line per skill done."""
     planned = await plan(api, allowed, path, concurrency=concurrency, detail=False)
     limiter = anyio.CapacityLimiter(concurrency)
-    entries: dict[str, LockEntry] = {}
+    written: set[str] = set()  # folders whose entry this sync wrote (over the old one, which is then freed)
     done = 0
 
     async def apply(work: Work) -> None:
@@ -50,7 +50,9 @@ async def sync(
                 with api.fresh_budget():
                     entry = await _apply(api, planned, work, prune=prune)
                 if entry is not None:
-                    entries[entry.folder] = entry
+                    planned.lock.entries[entry.folder] = entry
+                    written.add(entry.folder)
+                work.lock = None
             except ConfigError:
                 raise  # the same for every skill: said once
             except SkillsMcpError as exc:
@@ -66,7 +68,7 @@ async def sync(
                 tg.start_soon(apply, work)
     except* ConfigError as group:
         raise group.exceptions[0] from None
-    await _save_lock(planned, entries)
+    await _save_lock(planned, written)
     return planned.result()
 
 
@@ -79,18 +81,18 @@ async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -
     if row.action == "delete":
         return await _delete(api, work, prune=prune)
     if row.action == "create":
-        assert work.root is not None and work.package is not None
-        work.digests = await anyio.to_thread.run_sync(package_digests, work.package)  # for the lock entry
+        package = await package_of(work, planned.allowed)
+        digests = await anyio.to_thread.run_sync(package_digests, package)  # for the lock entry
         # The plan's one listing found no skill of this name a moment ago. Another writer (a second sync, a
         # publish) may be creating it too: as publish_skill does, every writer settles on the oldest of the name.
-        result = await publisher.create_converging(api, work.package, QUIET, known=planned.names)
+        result = await publisher.create_converging(api, package, QUIET, known=planned.names)
         skill, version = result.skill, result.version
     elif row.action == "update":
-        assert work.skill is not None and work.package is not None
-        skill, version = (
-            work.skill,
-            await api.create_skill_version(row.skill_id or "", work.package, QUIET, skill=work.skill),
-        )
+        assert work.skill is not None
+        package = await package_of(work, planned.allowed)
+        digests = await anyio.to_thread.run_sync(package_digests, package)
+        version = await api.create_skill_version(work.skill.id, package, QUIET, skill=work.skill)
+        skill = work.skill
     else:  # unchanged
         assert work.skill is not None
         if work.lock is not None and work.comparison is not None and work.comparison.decided_by == "lock":
@@ -99,8 +101,13 @@ async def _apply(api: SkillsAPI, planned: Planned, work: Work, *, prune: bool) -
         comparison = work.comparison
         known = comparison.version if comparison is not None else None
         skill, version = work.skill, known or await _newest(api, work.skill)
+        digests = await anyio.to_thread.run_sync(package_digests, await package_of(work, planned.allowed))
+        if content_hash(digests) != work.local_hash:
+            raise SkillsMcpError(f"{row.path} changed after it was compared, so it is not recorded as unchanged. "
+                                 "Sync again.")  # fmt: skip
     row.status, row.skill_id = "done", skill.id
-    return _entry(work, skill, version)
+    work.skill = work.comparison = None  # what the plan held for it, no longer needed
+    return _entry(work, skill, version, digests)
 
 
 async def _delete(api: SkillsAPI, work: Work, *, prune: bool) -> LockEntry | None:
@@ -122,7 +129,7 @@ async def _newest(api: SkillsAPI, skill: Skill) -> SkillVersion | None:
     return await api.get_skill_version(skill.id, skill.latest) if skill.latest else None
 
 
-def _entry(work: Work, skill: Skill, version: SkillVersion | None) -> LockEntry:
+def _entry(work: Work, skill: Skill, version: SkillVersion | None, digests: list[FileDigest]) -> LockEntry:
     ref = version.ref if version is not None else skill.latest or ""
     work.row.version = ref
     when = (version.created_at if version is not None else None) or skill.updated_at or utc_now()
@@ -130,27 +137,26 @@ def _entry(work: Work, skill: Skill, version: SkillVersion | None) -> LockEntry:
         folder=work.row.path,
         skill_id=skill.id,
         version=ref,
-        content_hash=content_hash(work.digests),
+        content_hash=content_hash(digests),
         name=work.row.name or "",
         published_at=str(when),
-        files={d.path: d.sha256 for d in work.digests},
+        files={d.path: d.sha256 for d in digests},
     )
 
 
-async def _save_lock(planned: Planned, entries: dict[str, LockEntry]) -> None:
-    """The old entries, with this sync's written over them; deletes done and folders moved drop out."""
+async def _save_lock(planned: Planned, written: set[str]) -> None:
+    """The old entries, with this sync's written over them (`written`); deletes done and folders moved drop out."""
     lock = planned.lock
     rows = {w.row.path: w for w in planned.works}
-    moved_to = {e.skill_id for e in entries.values()}
-    kept: dict[str, LockEntry] = {}
-    for folder, old in lock.entries.items():
-        work = rows.get(folder)
-        if work is None and old.skill_id in moved_to:
-            continue  # its folder moved, and the new folder's entry names the skill
-        if work is not None and work.row.action == "delete" and work.row.status == "done":
+    moved_to = {lock.entries[folder].skill_id for folder in written}
+    for folder, entry in list(lock.entries.items()):
+        if folder in written:
             continue
-        kept[folder] = old
-    lock.entries = {**kept, **entries}
+        work = rows.get(folder)
+        if work is None and entry.skill_id in moved_to:
+            del lock.entries[folder]  # its folder moved, and the new folder's entry names the skill
+        elif work is not None and work.row.action == "delete" and work.row.status == "done":
+            del lock.entries[folder]
     try:
         await anyio.to_thread.run_sync(lock.save)
     except OSError as exc:
