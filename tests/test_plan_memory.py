@@ -7,6 +7,8 @@ import gc
 from pathlib import Path
 from types import ModuleType
 
+import anyio
+import anyio.lowlevel
 import pytest
 from conftest import API_KEY, Emulator, write_skill
 from test_compare import with_client
@@ -15,6 +17,7 @@ from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.skill.content_hash import FileDigest
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.parts import SkillFile
+from skills_mcp.workflows import pool
 from skills_mcp.workflows.plan import Planned, plan
 from skills_mcp.workflows.sync import sync
 
@@ -53,3 +56,20 @@ def test_after_a_plan_no_skill_holds_its_file_list_or_digests(api: Emulator, tmp
         kinds = {type(o) for o in held(planned)}
         assert len(kinds) < 100, kinds  # the walk stayed within the plan
         assert not kinds & {Package, SkillFile, FileDigest}, kinds
+
+
+def test_the_pool_works_every_item_once_with_a_fixed_number_of_workers() -> None:
+    done: list[int] = []
+    running = most = 0
+
+    async def work(item: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await anyio.lowlevel.checkpoint()  # let the other workers run
+        done.append(item)
+        running -= 1
+
+    anyio.run(pool.each, range(20), 3, work)
+
+    assert sorted(done) == list(range(20)) and most == 3

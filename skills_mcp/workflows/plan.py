@@ -23,7 +23,7 @@ from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.paths import resolve_allowed
 from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import check_folder
-from skills_mcp.workflows import same_name
+from skills_mcp.workflows import pool, same_name
 from skills_mcp.workflows.compare import Comparison, compare_with_newest
 from skills_mcp.workflows.inputs import refuse
 from skills_mcp.workflows.lockfile import LockEntry, LockFile
@@ -148,10 +148,7 @@ async def _each(
                 work.invalid([str(exc)], exc)
 
     try:
-        async with anyio.create_task_group() as tg:
-            for work in works:
-                if work.row.action != "invalid":
-                    tg.start_soon(one, work)
+        await pool.each([w for w in works if w.row.action != "invalid"], int(limiter.total_tokens), one)
     except* ConfigError as group:
         raise group.exceptions[0] from None
 

@@ -16,6 +16,7 @@ import anyio
 from skills_mcp.api.models import Skill
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, SkillsMcpError
+from skills_mcp.workflows import pool
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
 # have not settled yet; a writer settles within its own call, whose budget is 50 s by default.
@@ -71,9 +72,7 @@ async def skills_named(
         if name is not None and name in names:
             found.setdefault(name, []).append(skill)
 
-    async with anyio.create_task_group() as tg:
-        for skill in skills:
-            tg.start_soon(read, skill)
+    await pool.each(skills, int(limiter.total_tokens), read)
     if failures:
         raise failures[0]
     return {name: oldest_first(matches) for name, matches in found.items()}

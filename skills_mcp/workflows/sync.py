@@ -19,7 +19,7 @@ from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import ConfigError, SkillsMcpError
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.content_hash import FileDigest, content_hash, package_digests
-from skills_mcp.workflows import lifecycle
+from skills_mcp.workflows import lifecycle, pool
 from skills_mcp.workflows import publish as publisher
 from skills_mcp.workflows.lockfile import LockEntry, utc_now
 from skills_mcp.workflows.plan import DEFAULT_CONCURRENCY, Planned, Work, package_of, plan
@@ -63,9 +63,7 @@ async def sync(
         await reporter.say(f"[{done}/{len(planned.works)}] {progress_line(work)}")
 
     try:
-        async with anyio.create_task_group() as tg:
-            for work in planned.works:
-                tg.start_soon(apply, work)
+        await pool.each(planned.works, concurrency, apply)
     except* ConfigError as group:
         raise group.exceptions[0] from None
     await _save_lock(planned, written)
