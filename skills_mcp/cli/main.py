@@ -165,7 +165,7 @@ def _startup() -> Iterator[None]:
     process; at the usual threshold the collector runs about 200 times on the way. The usual threshold
     is back before the job (a command, or the server) runs.
     """
-    # Kept (issue 14): benchmarks.cold_start --rounds 21, 1.027-1.034 x a bare MCPServer with it, 1.043-1.064 x without.
+    # Kept (issue 14): benchmarks.cold_start --rounds 21, 1.023-1.026 x a bare MCPServer with it, 1.054-1.064 x without.
     usual = gc.get_threshold()
     gc.set_threshold(50_000, *usual[1:])
     try:
