@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from skills_mcp.errors import ConfigError
+from skills_mcp.terms import ask
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 # Local mode: requests go to the emulator in this process (`api.local.transport_for`), never to a socket.
@@ -166,10 +167,7 @@ def api_key() -> str:
     """Read at call time, so the server starts, and lists its tools, without a key."""
     key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
     if not key:
-        raise ConfigError(
-            'ANTHROPIC_API_KEY is not set. Add it to the "env" block of this server in your MCP client '
-            "config (for Claude Desktop: claude_desktop_config.json), then restart the client."
-        )
+        raise ConfigError("ANTHROPIC_API_KEY is not set. ", ask("key_setup"))
     return key
 
 
@@ -188,11 +186,19 @@ def _number(name: str, default: float) -> float:
     if not raw:
         return default
     try:
+        return positive(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} {exc}") from None
+
+
+def positive(raw: str) -> float:
+    """The one check of a number of seconds or attempts, from the environment or the command line."""
+    try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number of seconds or attempts.") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be greater than 0.")
+        raise ValueError("is not a number of seconds or attempts.") from None
+    if not value > 0 or value == float("inf"):  # NaN is not greater than 0
+        raise ValueError("must be a finite number greater than 0.")
     return value
 
 

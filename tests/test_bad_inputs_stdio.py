@@ -332,19 +332,25 @@ def test_refused_by_the_input_schema(case: str, api: Emulator, mcp: McpSession) 
 # --- judged by the API: its error, with the request id, and nothing changed -----------------------------------
 
 NOT_FOUND = ["Skills API error 404 not_found_error", "Check the id; list_skills shows the skills"]
+# A request for a version: the skill or the version is missing, and the hint points at the skill's versions.
+VERSION_NOT_FOUND = ["Skills API error 404 not_found_error", "Check the skill id and the version; list_skill_versions"]
 
 API_CASES: dict[str, tuple[str, Build, list[str]]] = {
     "get_skill unknown": ("get_skill", skill(UNKNOWN_ID), [*NOT_FOUND, f"Skill not found: {UNKNOWN_ID}"]),
     "list_skill_versions unknown": ("list_skill_versions", skill(UNKNOWN_ID), NOT_FOUND),
-    "get_skill_version unknown skill": ("get_skill_version", version("latest", UNKNOWN_ID), NOT_FOUND),
-    "delete_skill_version unknown skill": ("delete_skill_version", version("123", UNKNOWN_ID), NOT_FOUND),
+    "get_skill_version unknown skill": ("get_skill_version", version("latest", UNKNOWN_ID), VERSION_NOT_FOUND),
+    "delete_skill_version unknown skill": ("delete_skill_version", version("123", UNKNOWN_ID), VERSION_NOT_FOUND),
     "delete_skill unknown": ("delete_skill", skill(UNKNOWN_ID), NOT_FOUND),
     "delete_skill unknown, with versions": (
         "delete_skill",
         lambda w: {"skill_id": UNKNOWN_ID, "delete_versions": True},
         NOT_FOUND,
     ),
-    "download unknown skill": ("download_skill_version", download_to(lambda w: w, skill_id=UNKNOWN_ID), NOT_FOUND),
+    "download unknown skill": (
+        "download_skill_version",
+        download_to(lambda w: w, skill_id=UNKNOWN_ID),
+        VERSION_NOT_FOUND,
+    ),
     "publish to unknown skill": ("publish_skill", publish_id(UNKNOWN_ID), NOT_FOUND),
     "list_skills bad cursor": (
         "list_skills",

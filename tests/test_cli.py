@@ -41,7 +41,8 @@ def test_local_mode_publishes_the_example_and_says_it_is_local(tmp_path: Path) -
     assert created["local_emulator"] is True and created["action"] == "created_skill"
     assert created["version"]["name"] == "release-notes"
     assert second.returncode == 0, second.stderr
-    assert second.stdout.startswith("[LOCAL EMULATOR, not the Anthropic API] Added a version to skill")
+    assert second.stdout.startswith("Added a version to skill")  # the label on a line of its own, on stderr
+    assert second.stderr.splitlines()[0] == "[LOCAL EMULATOR, not the Anthropic API]"
     assert json.loads(second.stdout.split("\n", 1)[1])["skill_id"] == created["skill"]["id"]  # the version JSON
     listed = cli("--local", "--data-dir", str(data), "versions", created["skill"]["id"], "--json")
     assert [v["name"] for v in json.loads(listed.stdout)["data"]] == ["release-notes", "release-notes"]
@@ -66,7 +67,7 @@ def test_a_full_round_trip_against_the_api(api: Emulator, tmp_path: Path) -> Non
     assert (tmp_path / "out" / "pdf-tools" / "scripts" / "run.py").read_bytes() == (
         folder / "scripts/run.py"
     ).read_bytes()
-    assert refused.returncode == 1 and "delete_versions=true" in refused.stderr
+    assert refused.returncode == 1 and "--all-versions" in refused.stderr  # in the CLI's words (issue 13)
     assert deleted.returncode == 0 and json.loads(deleted.stdout)["deleted"]["type"] == "skill_deleted"
     assert api.state.store.skills == {}
 
@@ -75,7 +76,7 @@ def test_a_full_round_trip_against_the_api(api: Emulator, tmp_path: Path) -> Non
     ("case", "expected_code", "says"),
     [
         ("invalid skill", 1, "Nothing was uploaded"),
-        ("validate finds problems", 1, "problem(s)"),
+        ("validate finds problems", 1, "problem"),
         ("unknown skill", 3, "Skills API error 404"),
         ("no key", 5, "ANTHROPIC_API_KEY is not set"),
         ("unreachable", 4, "Check the network and ANTHROPIC_BASE_URL"),
@@ -113,15 +114,6 @@ def test_help_reads_well() -> None:
 def test_python_dash_m_is_the_same_program() -> None:
     result = subprocess.run([sys.executable, "-m", "skills_mcp", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout == f"skills-publisher-mcp {__version__}\n"  # the distribution
-
-
-def test_the_fast_start_path_knows_every_subcommand() -> None:
-    import argparse
-
-    from skills_mcp.cli.main import SUBCOMMANDS, build_parser
-
-    [subparsers] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    assert set(subparsers.choices) == set(SUBCOMMANDS)
 
 
 def test_the_job_runs_with_the_usual_garbage_collection(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def test_creates_of_one_name_at_once_leave_one_skill_and_refuse_the_rest(tmp_pat
     assert len(made) == 1 and len(refused) == 3, outcomes
     [skill] = EmulatorState(data_dir=data).store.skills.values()
     assert skill.id in made[0] and len(skill.versions) == 1
-    assert all(skill.id in err and "publish_skill" in err for err in refused)
+    assert all(skill.id in err and "`skills-mcp publish`" in err for err in refused)  # the CLI's words
 
 
 def test_a_finder_meeting_a_race_in_progress_waits_for_it_and_adds_to_the_oldest(
@@ -149,7 +149,7 @@ def test_several_skills_made_on_purpose_are_refused_with_each_listed(
         assert skill.id in message and f"'{title}'" in message
         assert skill.created_at in message and f"newest version {skill.versions[-1].id}" in message
     assert message.index(first.id) < message.index(second.id)  # oldest first
-    assert "skill_id" in message and "--skill-id" in message
+    assert "skill_id" in message and "--skill-id" not in message  # over MCP, tool terms only
     assert api.upload_count() == uploads
 
 

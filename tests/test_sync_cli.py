@@ -376,3 +376,25 @@ def test_pins_in_local_mode_keeps_stdout_json_and_the_label_on_a_stderr_line_of_
     assert pins.returncode == 0, pins.stderr
     assert json.loads(pins.stdout) == [{"type": "custom", "skill_id": "skill_1", "version": "skillver_1"}]
     assert LABEL in pins.stderr.splitlines()
+
+
+def test_json_failures_carry_the_error_member_every_failed_command_has(api: Emulator, tmp_path: Path) -> None:
+    root = skills_dir(tmp_path)
+    write_skill(root, "broken", frontmatter="name: Broken\n")
+
+    pending = cli("plan", str(root), "--check", "--json", api=api)
+    synced = cli("sync", str(root), "--json", api=api)
+    (root / "broken" / "SKILL.md").unlink()
+    (root / "broken").rmdir()
+    settled = cli("plan", str(root), "--check", "--json", api=api)
+    usage = cli("sync", str(root), "--concurrency", "0", "--json", api=api)
+
+    assert pending.returncode == 1 and as_json(pending)["error"]["kind"] == "invalid"
+    assert [p["where"] for p in as_json(pending)["error"]["problems"]]  # the first failure's problems, each named
+    assert synced.returncode == 1 and as_json(synced)["error"]["kind"] == "invalid"
+    assert "1 of 3 skills failed" in as_json(synced)["error"]["message"]
+    assert settled.returncode == 0 and "error" not in as_json(settled)
+    (root / "alpha" / "notes.txt").write_text("new\n")
+    changed = cli("plan", str(root), "--check", "--json", api=api)
+    assert changed.returncode == 1 and as_json(changed)["error"]["kind"] == "changes_pending"
+    assert usage.returncode == 2 and as_json(usage)["error"]["kind"] == "usage"

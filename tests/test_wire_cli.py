@@ -96,4 +96,4 @@ def test_local_mode_speaks_the_api_of_today_and_the_beta_when_asked(tmp_path: Pa
     assert ga_version["id"].startswith("skillver_") and "version" not in ga_version
     assert beta_version["version"].isdigit()
     listed = cli(*data, "versions", json.loads(ga.stdout)["skill"]["id"])
-    assert listed.stdout.startswith("[LOCAL EMULATOR, not the Anthropic API] skillver_")
+    assert listed.stdout.startswith("skillver_") and listed.stderr == "[LOCAL EMULATOR, not the Anthropic API]\n"

@@ -144,7 +144,7 @@ def api_error(response: httpx2.Response, raw: bytes) -> APIError:
             message = error["message"][:2000]
         if request_id is None and isinstance(body.get("request_id"), str):
             request_id = redact(body["request_id"][:200])
-    return APIError(response.status_code, error_type, redact(message), request_id)
+    return APIError(response.status_code, error_type, redact(message), request_id, path=response.request.url.path)
 
 
 def request_id_of(response: httpx2.Response) -> str | None:
@@ -201,6 +201,7 @@ def give_up(
                                error.request_id)  # fmt: skip
     if error is not None:
         message = f"{error.api_message.rstrip('.')} ({story})"
-        return APIError(error.status, error.error_type, message, error.request_id, note=note, hint=hint)
+        return APIError(error.status, error.error_type, message, error.request_id, note=note, hint=hint,
+                        path=error.path)  # fmt: skip
     hint = note or f"Check the network and ANTHROPIC_BASE_URL ({shown_base_url})."
     return APIUnreachable(f"The Skills API {story}: {failure.summary}. {hint}")

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from skills_mcp.cli import commands
+from skills_mcp.cli import commands, output
 from skills_mcp.errors import SkillsMcpError
+from skills_mcp.terms import Terms
 from skills_mcp.workflows.plan_result import PlanResult
 
 if TYPE_CHECKING:  # the plan and sync path loads when a subcommand runs, not to build the parser
     from skills_mcp.api.upload import SkillsAPI
 
-SUBCOMMANDS = ("plan", "sync", "pins")
 # The Messages API takes at most this many skills in one request's container (skills guide).
 MAX_SKILLS_PER_REQUEST = 8
 _DIR_HELP = "the folder that holds your skill folders (each holding SKILL.md); skills.lock.json lives here"
@@ -41,29 +41,37 @@ class Pins(BaseModel):
     skills: list[Pin]
 
 
-def add_subcommands(
-    parsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    def sub(name: str, help_text: str, command: commands.Command) -> argparse.ArgumentParser:
-        parser = parsers.add_parser(name, help=help_text, description=help_text, parents=[common])
-        parser.add_argument("dir", metavar="DIR", help=_DIR_HELP)
-        parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-        parser.set_defaults(command=command, finish=_finish)
-        return parser
-
-    def concurrency(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--concurrency", type=_positive, default=4, metavar="N",
-                            help="skills worked on at once (default 4)")  # fmt: skip
-
-    p = sub("plan", "Show what sync would do for each skill folder under DIR; changes nothing.", _plan)
+@commands.command
+def _plan_command(parsers: commands.Parsers) -> None:
+    about = "Show what sync would do for each skill folder under DIR; changes nothing."
+    p = _dir(commands.calls_api(parsers, "plan", about, _plan, _finish))
     p.add_argument("--check", action="store_true", help="exit 1 when anything would change (a CI gate)")
-    concurrency(p)
-    p = sub("sync", "Publish the skill folders under DIR that changed, and write DIR/skills.lock.json.", _sync)
+    _concurrency(p)
+
+
+@commands.command
+def _sync_command(parsers: commands.Parsers) -> None:
+    about = "Publish the skill folders under DIR that changed, and write DIR/skills.lock.json."
+    p = _dir(commands.calls_api(parsers, "sync", about, _sync, _finish))
     p.add_argument("--prune", action="store_true", help="delete skills the lock file records whose folder is gone")
-    concurrency(p)
-    p = sub("pins", "Print the Messages API container.skills JSON for the versions DIR/skills.lock.json pins.", _pins)
+    _concurrency(p)
+
+
+@commands.command
+def _pins_command(parsers: commands.Parsers) -> None:
+    about = "Print the Messages API container.skills JSON for the versions DIR/skills.lock.json pins."
+    p = _dir(commands.calls_api(parsers, "pins", about, _pins))
     p.add_argument("names", nargs="*", metavar="NAME", help="only these skills (default: all in the lock file)")
-    p.set_defaults(data_on_stdout=True)  # stdout stays JSON in local mode too
+
+
+def _dir(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("dir", metavar="DIR", help=_DIR_HELP)
+    return parser
+
+
+def _concurrency(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--concurrency", type=_positive, default=4, metavar="N",
+                        help="skills worked on at once, 1 to 64")  # fmt: skip
 
 
 def _positive(text: str) -> int:
@@ -73,7 +81,7 @@ def _positive(text: str) -> int:
     return value
 
 
-async def _plan(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+async def _plan(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:
     from skills_mcp.workflows import plan as planner
     from skills_mcp.workflows import sync as syncer
 
@@ -82,7 +90,7 @@ async def _plan(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, st
     return result, syncer.render(result, synced=False)
 
 
-async def _sync(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+async def _sync(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:
     from skills_mcp.workflows import sync as syncer
 
     path, allowed = commands._here(args.dir)
@@ -92,7 +100,7 @@ async def _sync(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, st
     return result, syncer.render(result, synced=True)
 
 
-async def _pins(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, str]:
+async def _pins(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:
     from skills_mcp.workflows.lockfile import LOCK_NAME, LockFile
 
     folder = Path(commands._here(args.dir)[0])
@@ -114,15 +122,23 @@ async def _pins(api: SkillsAPI, args: argparse.Namespace) -> tuple[BaseModel, st
     return pins, json.dumps(pins.model_dump(mode="json")["skills"], indent=2)
 
 
-def _finish(model: BaseModel, args: argparse.Namespace) -> int:
-    """The exit code; after a sync, every failure once more on stderr, at the end where it is seen."""
-    if not isinstance(model, PlanResult):
-        return commands.EXIT_OK
+def _finish(model: BaseModel, args: argparse.Namespace, said: Terms) -> int:
+    """The exit code, and on failure the `error` member every failed command's JSON has; after a sync, every
+    failure once more on stderr, at the end where it is seen."""
+    assert isinstance(model, PlanResult)
     if args.subcommand == "sync":
         for row in model.skills:
             if row.status == "failed":
                 print(f"skills-mcp: {row.path}: failed: " + " ".join(row.problems), file=sys.stderr)
-        return commands._exit_code(model.failures[0]) if model.failures else commands.EXIT_OK
-    if args.check and model.changes_pending:
-        return commands.EXIT_REFUSED
-    return commands.EXIT_REFUSED if model.failures else commands.EXIT_OK
+    if model.failures:
+        first = model.failures[0]
+        kind, code = output.kind_of(first)
+        failed = sum(r.status == "failed" or r.action == "invalid" for r in model.skills)
+        message = f"{failed} of {len(model.skills)} skills failed; the first: {first.words(said)}"
+        model.error = output.error_of(first, kind, message)["error"]
+        return code if args.subcommand == "sync" else output.EXIT_REFUSED
+    if args.subcommand == "plan" and args.check and model.changes_pending:
+        changing = sum(s.action != "unchanged" for s in model.skills)
+        model.error = {"kind": "changes_pending", "message": f"{changing} skills would change; sync applies them."}
+        return output.EXIT_REFUSED
+    return output.EXIT_OK

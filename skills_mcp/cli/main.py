@@ -12,9 +12,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from skills_mcp import __version__
-from skills_mcp.errors import ConfigError
+from skills_mcp.errors import ConfigError, SkillsMcpError, UsageError
+
+if TYPE_CHECKING:
+    from skills_mcp.cli.options import Parser
 
 DESCRIPTION = "Validate and publish local Agent Skills to the Anthropic Skills API: an MCP server and a CLI."
 EPILOG = """\
@@ -24,10 +28,25 @@ SKILLS_MCP_CONNECT_TIMEOUT, SKILLS_MCP_READ_TIMEOUT, SKILLS_MCP_WRITE_TIMEOUT, S
 
 Examples:
   skills-mcp --allow-dir ~/skills                     MCP server on stdio (what Claude Desktop runs)
-  skills-mcp --local publish examples/pdf-tools       try it: publish to the embedded emulator
+  skills-mcp validate ~/skills/pdf-tools              dry run: what would be uploaded, and every problem
+  skills-mcp publish ~/skills/pdf-tools --local       try it: publish to the embedded emulator, no key
+  skills-mcp list --local --json                      the skills in the embedded emulator, as JSON
   skills-mcp publish ~/skills/pdf-tools --json        publish to the Anthropic API, JSON on stdout
   skills-mcp emulator --data-dir ./emulator-data      a local Skills API on http://127.0.0.1:8765
+
+Run 'skills-mcp COMMAND --help' for a command's options.
 """
+SERVER_HOST, SERVER_PORT = "127.0.0.1", 8000
+# The MCP server's options, by destination: none of them means anything to a subcommand.
+SERVER_OPTIONS = {
+    "allow_dir": "--allow-dir",
+    "transport": "--transport",
+    "http_host": "--host",
+    "http_port": "--port",
+    "token": "--token",
+    "http_allowed_host": "--allowed-host",
+    "no_token": "--no-token-any-local-process-can-use-my-key",
+}
 
 
 class RedactingFormatter(logging.Formatter):
@@ -39,62 +58,19 @@ class RedactingFormatter(logging.Formatter):
         return text.replace(key, "[redacted]") if len(key) >= 8 else text
 
 
-def common_options(suppress: bool) -> argparse.ArgumentParser:
-    """Options that work before or after a subcommand (defaults live on the top level only)."""
-    default = argparse.SUPPRESS if suppress else None
-    parser = argparse.ArgumentParser(add_help=False)
-    group = parser.add_argument_group("API options")
-    group.add_argument(
-        "--local",
-        action="store_true",
-        default=argparse.SUPPRESS if suppress else False,
-        help="use the embedded emulator instead of the Anthropic API: no network, no key (also SKILLS_MCP_LOCAL=1)",
-    )
-    group.add_argument("--data-dir", metavar="DIR", default=default, help="where local mode keeps its data")
-    group.add_argument(
-        "--beta",
-        metavar="HEADER",
-        default=default,
-        help="send this anthropic-beta header; skills-2025-10-02 addresses versions by epoch string, as the beta "
-        "API did (default: none; versions by id)",
-    )
-    group.add_argument(
-        "--workspace-id",
-        metavar="ID",
-        default=default,
-        help="send anthropic-workspace-id: ID on every request, for a key that can act on several workspaces "
-        "(also ANTHROPIC_WORKSPACE_ID)",
-    )
-    group.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        default=default,
-        help="time budget for the API work of one call, retries included (default 50)",
-    )
-    group.add_argument("--max-attempts", type=int, metavar="N", default=default, help="attempts per request (4)")
-    group.add_argument(
-        "--log-level", default=argparse.SUPPRESS if suppress else "INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
-    return parser
+def build_parser() -> Parser:
+    from skills_mcp.cli.options import HelpFormatter, Parser, api_options, log_option
 
-
-SUBCOMMANDS = ("publish", "create", "validate", "list", "versions", "get", "download", "delete", "emulator", "rollback",
-               "plan", "sync", "pins")  # fmt: skip
-
-
-def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
-    """The full parser; without subcommands (a plain server start, which every client launch is), the
-    subcommands' parsers and the modules behind them are not built at all."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="skills-mcp",
+        usage="%(prog)s [OPTIONS] [COMMAND ...]",
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common_options(suppress=False)],
+        formatter_class=HelpFormatter,
+        parents=[api_options(top=True), log_option(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"skills-publisher-mcp {__version__}")
-    server = parser.add_argument_group("MCP server options (no subcommand)")
+    server = parser.add_argument_group("MCP server options (no command)")
     server.add_argument(
         "--allow-dir",
         action="append",
@@ -103,68 +79,83 @@ def build_parser(with_subcommands: bool = True) -> argparse.ArgumentParser:
         help="a folder tools may read (repeatable); default: the client's roots, else your home folder; "
         "required with streamable-http",
     )
-    server.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
-    server.add_argument("--host", default="127.0.0.1", help="HTTP: address to listen on (default 127.0.0.1)")
-    server.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000)")
+    server.add_argument(
+        "--transport", choices=["stdio", "streamable-http"], help="how clients reach the server (default: stdio)"
+    )
+    server.add_argument(
+        "--host",
+        dest="http_host",
+        metavar="HOST",
+        help=f"streamable-http: address to listen on (default: {SERVER_HOST})",
+    )
+    server.add_argument(
+        "--port",
+        dest="http_port",
+        metavar="PORT",
+        type=int,
+        help=f"streamable-http: port to listen on (default: {SERVER_PORT})",
+    )
     server.add_argument(
         "--token",
-        help="HTTP: bearer token clients must send (prefer SKILLS_MCP_HTTP_TOKEN); without one, one is generated "
-        "and printed once on stderr",
+        help="streamable-http: bearer token clients must send (prefer SKILLS_MCP_HTTP_TOKEN); default: one is "
+        "generated and printed once on stderr",
     )
     server.add_argument(
         "--allowed-host",
+        dest="http_allowed_host",
         action="append",
         default=[],
         metavar="NAME",
-        help="HTTP: a Host name clients use, besides the loopback names (repeatable)",
+        help="streamable-http: a Host name clients use, besides the loopback names (repeatable)",
     )
     server.add_argument(
         "--no-token-any-local-process-can-use-my-key",
         dest="no_token",
         action="store_true",
-        help="HTTP on loopback only: serve without a token, so any process on this machine can use your API key",
+        help="streamable-http on loopback only: serve without a token, so any process on this machine can use "
+        "your API key",
     )
-
-    if not with_subcommands:
-        parser.set_defaults(subcommand=None)
-        return parser
+    from skills_mcp.cli import as_code  # noqa: F401 (plan, sync, pins: registered after the other commands)
     from skills_mcp.cli.commands import add_subcommands
 
-    subcommands = parser.add_subparsers(title="subcommands (CLI)", dest="subcommand", metavar="COMMAND")
-    add_subcommands(subcommands, common_options(suppress=True))
-    from skills_mcp.cli import as_code  # plan, sync, pins: a folder of skills
-
-    as_code.add_subcommands(subcommands, common_options(suppress=True))
-    emulator = subcommands.add_parser(
-        "emulator", help="Serve a local Skills API with its data on disk.", parents=[common_options(suppress=True)]
-    )
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8765)
-    emulator.add_argument(
-        "--allowed-host",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a Host name clients may use besides the loopback names (repeatable)",
+    add_subcommands(
+        parser.add_subparsers(
+            title="commands (the CLI)",
+            dest="subcommand",
+            metavar="COMMAND",
+            prog="skills-mcp",
+            help="without one, skills-mcp is the MCP server",
+        )
     )
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
+    words = sys.argv[1:] if argv is None else argv
+    wants_json = "--json" in words  # read before parsing, so a usage error answers in JSON too
+    args: argparse.Namespace | None = None
     try:
         with _startup():
-            words = sys.argv[1:] if argv is None else argv
-            full = any(w in SUBCOMMANDS or w in ("-h", "--help") for w in words)
-            args = build_parser(with_subcommands=full).parse_args(argv)
+            args = build_parser().parse_args(words)
+            _check_placement(args)
             _log_to_stderr(args)
             job = _prepare(args)
-        raise SystemExit(job())
+        code = job()
     except BrokenPipeError:  # `skills-mcp list | head`: the reader left; not an error worth a traceback
         sys.stderr.close()
-        raise SystemExit(0) from None
-    except ConfigError as exc:
-        print(f"skills-mcp: {exc}", file=sys.stderr)
-        raise SystemExit(5) from None
+        code = 0
+    except SkillsMcpError as exc:  # before the command's own work: usage (exit 2) and configuration (exit 5)
+        from skills_mcp.cli import output
+
+        code = output.fail(exc, as_json=wants_json, local=bool(getattr(args, "local", False)))
+    except Exception:  # a bug: the traceback on stderr (key redacted), and with --json still one document
+        from skills_mcp.cli import output
+
+        if not logging.getLogger().handlers:
+            _log_to_stderr(None)
+        logging.getLogger("skills_mcp").exception("unexpected failure")
+        code = output.bug(as_json=wants_json)
+    raise SystemExit(code)
 
 
 @contextmanager
@@ -172,10 +163,10 @@ def _startup() -> Iterator[None]:
     """Import and build with the cyclic collector's young generation 50,000 objects deep, not 700.
 
     Start-up makes some 120,000 objects (the mcp package, pydantic schemas) that live as long as the
-    process. At the usual threshold the collector runs about 200 times on the way, once over all of
-    them; at this one, a handful of times: about 8 % less CPU per cold start. Short-lived cycles are
-    still collected, and the usual threshold is back before the server serves.
+    process; at the usual threshold the collector runs about 200 times on the way. The usual threshold
+    is back before the job (a command, or the server) runs.
     """
+    # Kept (issue 14): benchmarks.cold_start --rounds 21, 1.023-1.026 x a bare MCPServer with it, 1.054-1.064 x without.
     usual = gc.get_threshold()
     gc.set_threshold(50_000, *usual[1:])
     try:
@@ -184,31 +175,45 @@ def _startup() -> Iterator[None]:
         gc.set_threshold(*usual)
 
 
-def _log_to_stderr(args: argparse.Namespace) -> None:
+def _check_placement(args: argparse.Namespace) -> None:
+    """Options only where they mean something: refused on a command that has no use for them, a warning
+    for the server's HTTP options without HTTP."""
+    if args.subcommand is None:
+        if args.transport != "streamable-http":
+            for dest in ("http_host", "http_port", "token", "http_allowed_host", "no_token"):
+                if getattr(args, dest):
+                    print(f"skills-mcp: warning: {SERVER_OPTIONS[dest]} means nothing without --transport "
+                          "streamable-http; serving on stdio.", file=sys.stderr)  # fmt: skip
+        return
+    from skills_mcp.cli.options import API_OPTIONS
+
+    given = [flag for dest, flag in SERVER_OPTIONS.items() if getattr(args, dest)]
+    given += [flag for dest, flag in API_OPTIONS.items() if dest in args.refuses and getattr(args, dest)]
+    if given:
+        raise UsageError(f"{given[0]} means nothing to '{args.subcommand}'; leave it out.")
+
+
+def _log_to_stderr(args: argparse.Namespace | None) -> None:
     """Before anything else logs: stdout carries the protocol (or a command's result), so logs go to stderr."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
-    quiet_cli = args.subcommand not in (None, "emulator") and args.log_level == "INFO"
-    logging.basicConfig(level="WARNING" if quiet_cli else args.log_level, handlers=[handler])
+    level = "INFO" if args is None else args.log_level
+    quiet_cli = args is not None and args.subcommand not in (None, "emulator") and level == "INFO"
+    logging.basicConfig(level="WARNING" if quiet_cli else level, handlers=[handler])
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     logging.getLogger("httpcore2").setLevel(logging.WARNING)
 
 
 def _prepare(args: argparse.Namespace) -> Callable[[], int]:
     """Import and build what `args` asks for; the returned job runs it (a server: until its client leaves)."""
+    if args.subcommand is not None:
+        return lambda: int(args.job(args))
+
     from skills_mcp.api import local
-    from skills_mcp.config import Settings, local_data_dir
+    from skills_mcp.config import Settings
 
-    if args.subcommand == "emulator":
-        from skills_mcp.emulator.serve import run_emulator
-
-        def emulator() -> int:
-            run_emulator(args.host, args.port, local_data_dir(args.data_dir), allowed_hosts=args.allowed_host)
-            return 0
-
-        return emulator
     settings = Settings.from_env(
-        allow_dirs=getattr(args, "allow_dir", None),
+        allow_dirs=args.allow_dir,
         beta=args.beta,
         workspace_id=args.workspace_id,
         timeout=args.timeout,
@@ -216,12 +221,8 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
         local=args.local,
         data_dir=args.data_dir,
     )
-    if args.subcommand is not None:
-        from skills_mcp.cli.commands import run
-
-        return lambda: run(args.command, settings, args)
-
-    if args.transport != "stdio" and not settings.allow_dirs:
+    http = args.transport == "streamable-http"
+    if http and not settings.allow_dirs:
         # Stateless HTTP never has client roots, so the fallback would be the whole home folder.
         raise ConfigError(
             "Streamable HTTP needs --allow-dir DIR (repeatable): over HTTP there are no client roots, and the "
@@ -234,13 +235,18 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
     server = build_server(settings, transport)
 
     def run_server() -> int:
-        if args.transport == "stdio":
+        if not http:
+            if sys.stdin.isatty():  # a person, not a client, started it: say what it is waiting for
+                print("skills-mcp: an MCP server, waiting for a client on stdio (Ctrl-C to stop). For the command "
+                      "line: skills-mcp --help", file=sys.stderr, flush=True)  # fmt: skip
             server.run()
         else:
             from skills_mcp.server.streamable_http import serve
 
             token = args.token or os.environ.get("SKILLS_MCP_HTTP_TOKEN") or None
-            serve(server, args.host, args.port, token, args.allowed_host, no_token=args.no_token)
+            host = args.http_host or SERVER_HOST
+            port = SERVER_PORT if args.http_port is None else args.http_port
+            serve(server, host, port, token, args.http_allowed_host, no_token=args.no_token)
         return 0
 
     return run_server

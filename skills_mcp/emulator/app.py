@@ -11,9 +11,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -24,7 +22,7 @@ from starlette.routing import Route
 from .connection import DROP, Broken, EmulatorApp
 from .database import Store
 from .faults import Fault, FaultQueue, fault_response
-from .forms import ClientGone, read_form
+from .forms import ClientGone, RecordedRequest, read_form
 from .routes import error_response, host_allowed, route
 from .store import EmulatorError, new_id
 
@@ -35,25 +33,6 @@ _SECRET_HEADERS = ("authorization", "x-api-key")
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RecordedRequest:
-    """What arrived, secrets redacted; `status` is filled in once answered.
-
-    `dropped` says where a fault broke the connection: a truncated response keeps its `status`,
-    a dropped request has none.
-    """
-
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field, filename, bytes)
-    fields: list[tuple[str, str]] = field(default_factory=list)  # text parts, e.g. display_name
-    status: int | None = None
-    body_bytes: int = 0  # of a multipart body, how much the emulator read (it stops at a refusal)
-    dropped: Literal["before_body", "after_body", "truncated", "client_gone"] | None = None
 
 
 class EmulatorState:

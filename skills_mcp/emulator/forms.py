@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Literal
 
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -14,8 +15,25 @@ from skills_mcp.limits import MAX_FILES, MAX_UPLOAD_BYTES
 
 from .store import bad_request, too_large
 
-if TYPE_CHECKING:
-    from .app import RecordedRequest
+
+@dataclass
+class RecordedRequest:
+    """What arrived, secrets redacted; `status` is filled in once answered.
+
+    `dropped` says where a fault broke the connection: a truncated response keeps its `status`,
+    a dropped request has none.
+    """
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field, filename, bytes)
+    fields: list[tuple[str, str]] = field(default_factory=list)  # text parts, e.g. display_name
+    status: int | None = None
+    body_bytes: int = 0  # of a multipart body, how much the emulator read (it stops at a refusal)
+    dropped: Literal["before_body", "after_body", "truncated", "client_gone"] | None = None
+
 
 FILES_FIELD = "files[]"
 

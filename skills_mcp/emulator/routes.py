@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -16,20 +16,26 @@ from starlette.responses import JSONResponse, Response
 
 from skills_mcp.loopback import LOOPBACK_NAMES
 
+from .database import Store
 from .store import EmulatorError, SkillRecord, VersionRecord, bad_request, zip_version
 from .zip_upload import expand, is_zip_upload
 
-if TYPE_CHECKING:
-    from .app import EmulatorState
-
 BETA = "skills-2025-10-02"
+
+
+class Backend(Protocol):
+    """What the handlers need of the emulator's state (app.EmulatorState)."""
+
+    api_keys: set[str]
+    page_cap: int | None
+    store: Store
 
 
 @dataclass
 class Call:
     """One parsed request, as handlers see it."""
 
-    state: EmulatorState
+    state: Backend
     beta: bool
     query: QueryParams
     params: dict[str, str]
@@ -40,7 +46,7 @@ class Call:
 Handler = Callable[[Call], Response]
 
 
-def route(state: EmulatorState, request: Request, fields: dict[str, str], files: list[tuple[str, bytes]]) -> Response:
+def route(state: Backend, request: Request, fields: dict[str, str], files: list[tuple[str, bytes]]) -> Response:
     headers = request.headers
     if not headers.get("anthropic-version"):
         raise bad_request("anthropic-version: header is required")
@@ -71,7 +77,7 @@ def host_allowed(host: str, allowed: set[str]) -> bool:
     return bool(name) and (name in LOOPBACK_NAMES or name in allowed or host.strip().lower() in allowed)
 
 
-def _authenticate(state: EmulatorState, authorization: str | None, x_api_key: str | None) -> None:
+def _authenticate(state: Backend, authorization: str | None, x_api_key: str | None) -> None:
     key = None
     if authorization:
         scheme, _, token = authorization.partition(" ")

@@ -8,7 +8,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -94,11 +94,12 @@ def run_emulator(
     api_keys: Iterable[str] = (),
     *,
     allowed_hosts: Iterable[str] = (),
+    on_listen: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the emulator until Ctrl-C or SIGTERM, then return.
 
     With `data_dir` its skills are kept there, and shared with every other emulator or local-mode client
-    using that folder. Says where it listens on stderr; writes nothing to stdout.
+    using that folder. Says where it listens on stderr, and to `on_listen` once it accepts connections.
     """
     state = EmulatorState(api_keys, data_dir, record=False, allowed_hosts=allowed_hosts)
     try:
@@ -116,6 +117,8 @@ def run_emulator(
                 file=sys.stderr,
                 flush=True,
             )
+        if on_listen is not None:  # e.g. `skills-mcp emulator --json` prints the address
+            on_listen(_url(sock))
         _Server(_config(create_app(state))).run(sockets=[sock])
     finally:
         sock.close()

@@ -3,6 +3,7 @@
 Apart from tools.py so that as_code.py (which reuses tools.py's helpers) is not imported back by it.
 """
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,5 +31,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
 
     server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
     for tool, title, hints in TOOLS + as_code.TOOLS:
-        server.add_tool(_in_mode(tool, Wire.of(settings.beta)), title=title, annotations=hints)
+        described = _in_mode(tool, Wire.of(settings.beta))  # the description as clients show it: dedented
+        server.add_tool(
+            described, title=title, description=inspect.cleandoc(described.__doc__ or ""), annotations=hints
+        )
     return server

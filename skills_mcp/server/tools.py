@@ -22,6 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from skills_mcp import summaries
 from skills_mcp.api import local
 from skills_mcp.api.models import (
     Deleted,
@@ -39,7 +40,7 @@ from skills_mcp.api.wire import Wire
 from skills_mcp.config import Settings
 from skills_mcp.errors import SkillsMcpError
 from skills_mcp.reporting import Reporter
-from skills_mcp.skill.ignore import SECRET_REASON
+from skills_mcp.terms import TOOL, Terms, terms
 from skills_mcp.workflows.inputs import LIMIT_MAX, LIMIT_MIN, require_ids
 
 if TYPE_CHECKING:  # at run time the publish path loads on the first call that needs it, not at start-up
@@ -140,7 +141,7 @@ def _tool_call(ctx: State) -> Iterator[None]:
         with _api(ctx).budget():
             yield
     except SkillsMcpError as exc:
-        raise ToolError(_labelled(ctx, str(exc))) from None
+        raise ToolError(_labelled(ctx, exc.words(_terms(ctx)))) from None
     except Exception as exc:
         log.exception("unexpected failure in a tool call")
         raise ToolError(_labelled(ctx, _bug_text(exc))) from None
@@ -157,6 +158,11 @@ def _bug_text(exc: Exception) -> str:
 def _labelled(ctx: State, text: str) -> str:
     """In local mode every answer says so, so nobody mistakes it for a real publish."""
     return f"{local.LABEL} {text}" if ctx.request_context.lifespan_context.settings.local else text
+
+
+def _terms(ctx: State) -> Terms:
+    """Tool terms: arguments and tool names, and no key to talk about in local mode."""
+    return terms(TOOL, ctx.request_context.lifespan_context.settings.local)
 
 
 def _wire(ctx: State) -> Wire:
@@ -227,12 +233,7 @@ async def publish_skill(
         result = await publisher.publish_skill(
             _api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx), force=force
         )
-    if result.action == "unchanged" and result.version is not None:
-        summary = (f"Skill {result.skill.id} is unchanged: its newest version, {_describe(ctx, result.version)}, "
-                   "already holds these files; nothing was uploaded (force=true publishes anyway).")  # fmt: skip
-        return _result(ctx, result, summary)
-    done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
-    return _result(ctx, result, _published(ctx, done, result))
+    return _result(ctx, result, _published(result))
 
 
 async def create_skill(
@@ -267,17 +268,12 @@ async def create_skill(
         result = await publisher.create_skill(
             _api(ctx), _allowed(ctx, roots), path, display_name, _reporter(ctx), allow_duplicate=allow_duplicate
         )
-    return _result(ctx, result, _published(ctx, "Created skill", result))
+    return _result(ctx, result, _published(result))
 
 
-def _published(ctx: State, done: str, result: PublishResult) -> str:
-    """The summary of a publish; a version that could not be read is said, not glossed over."""
-    if result.version is not None:
-        summary = f"{done} {result.skill.id}: {_describe(ctx, result.version)}."
-    else:
-        ref = result.skill.latest or "unknown"
-        summary = f"{done} {result.skill.id}: its new version ({ref}) could not be read back."
-    return " ".join([summary, *(result.warnings or [])])
+def _published(result: PublishResult) -> str:
+    """The summary of a publish, and its warnings: an agent reads one text."""
+    return " ".join([summaries.published(result, TOOL), *(result.warnings or [])])
 
 
 async def create_skill_version(
@@ -294,7 +290,7 @@ async def create_skill_version(
 
     with _tool_call(ctx):
         result = await publisher.create_skill_version(_api(ctx), _allowed(ctx, roots), skill_id, path, _reporter(ctx))
-    return _result(ctx, result, f"Published {_describe(ctx, result)} to skill {result.skill_id or skill_id}.")
+    return _result(ctx, result, summaries.version_published(result, skill_id))
 
 
 async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Annotated[CallToolResult, RollbackResult]:
@@ -308,9 +304,7 @@ async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Ann
 
     with _tool_call(ctx):
         result = await rollbacks.rollback(_api(ctx), skill_id, version, _reporter(ctx))
-    summary = (f"Rolled skill {skill_id} back to version {result.rolled_back_to}: its files are now the new "
-               f"newest, {_describe(ctx, result.version)}.")  # fmt: skip
-    return _result(ctx, result, " ".join([summary, *(result.warnings or [])]))
+    return _result(ctx, result, " ".join([summaries.rolled_back(result), *(result.warnings or [])]))
 
 
 async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated[CallToolResult, ValidationReport]:
@@ -323,13 +317,7 @@ async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated
 
     with _tool_call(ctx):
         report = await publisher.validate(path, _allowed(ctx, roots))
-        verdict = "ready to publish" if report.ok else f"{len(report.problems)} problem(s) to fix"
-        summary = f"{report.name or path}: {verdict}; {len(report.files)} files, {report.total_bytes:,} bytes"
-        if report.left_out:
-            secrets = [e.path for e in report.left_out if e.reason.endswith(SECRET_REASON)]
-            summary += f", {len(report.left_out)} left out"
-            summary += f", among them secret-looking files: {', '.join(secrets)}" if secrets else ""
-        return _result(ctx, report, summary + ".")
+        return _result(ctx, report, summaries.validated(report, path))
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -347,7 +335,7 @@ async def list_skills(
     """List skills, one page at a time, newest first; next_page is the cursor for the following page."""
     with _tool_call(ctx):
         listing = await _api(ctx).list_skills(source=source, limit=limit, page=page)
-    return _result(ctx, listing, _page_summary(_count(len(listing.data), "skill"), listing.next_page))
+    return _result(ctx, listing, _page_summary(ctx, summaries.count(len(listing.data), "skill"), listing.next_page))
 
 
 async def list_skill_versions(
@@ -357,9 +345,8 @@ async def list_skill_versions(
     with _tool_call(ctx):
         require_ids(_wire(ctx), skill_id)
         versions = await _api(ctx).list_skill_versions(skill_id, limit=limit, page=page)
-    return _result(
-        ctx, versions, _page_summary(f"{_count(len(versions.data), 'version')} of {skill_id}", versions.next_page)
-    )
+    what = f"{summaries.count(len(versions.data), 'version')} of {skill_id}"
+    return _result(ctx, versions, _page_summary(ctx, what, versions.next_page))
 
 
 async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, Skill]:
@@ -367,8 +354,7 @@ async def get_skill(ctx: State, skill_id: SkillId) -> Annotated[CallToolResult, 
     with _tool_call(ctx):
         require_ids(_wire(ctx), skill_id)
         skill = await _api(ctx).get_skill(skill_id)
-    latest, title = skill.latest or "none", skill.title or "untitled"
-    return _result(ctx, skill, f"Skill {skill.id} ({title}); newest version {latest}.")
+    return _result(ctx, skill, summaries.skill(skill))
 
 
 async def get_skill_version(
@@ -380,8 +366,7 @@ async def get_skill_version(
     with _tool_call(ctx):
         require_ids(_wire(ctx), skill_id, version)
         found = await _api(ctx).get_skill_version(skill_id, version)
-    summary = f"{_describe(ctx, found)} of skill {found.skill_id or skill_id}, made {found.created_at}."
-    return _result(ctx, found, summary)
+    return _result(ctx, found, summaries.version_of(found, skill_id))
 
 
 async def download_skill_version(
@@ -406,8 +391,7 @@ async def download_skill_version(
             _api(ctx), _allowed(ctx, roots), skill_id, version, destination,
             overwrite=overwrite, reporter=_reporter(ctx),
         )  # fmt: skip
-    summary = f"Downloaded {len(result.files)} files ({result.total_bytes:,} bytes) to {result.folder}."
-    return _result(ctx, result, summary)
+    return _result(ctx, result, summaries.downloaded(result))
 
 
 # --- deleting -------------------------------------------------------------------------------------------
@@ -418,7 +402,7 @@ async def delete_skill_version(ctx: State, skill_id: SkillId, version: Version) 
     with _tool_call(ctx):
         require_ids(_wire(ctx), skill_id, version)
         deleted = await _api(ctx).delete_skill_version(skill_id, version)
-    return _result(ctx, deleted, f"Deleted version {deleted.id} of skill {skill_id}.")
+    return _result(ctx, deleted, summaries.deleted_version(deleted.id, skill_id))
 
 
 async def delete_skill(
@@ -433,22 +417,11 @@ async def delete_skill(
 
     with _tool_call(ctx):
         result = await lifecycle.delete_skill(_api(ctx), skill_id, delete_versions=delete_versions)
-    versions = f" and its {len(result.deleted_versions)} versions" if result.deleted_versions else ""
-    return _result(ctx, result, f"Deleted skill {skill_id}{versions}.")
+    return _result(ctx, result, summaries.deleted_skill(skill_id, result))
 
 
-def _page_summary(what: str, next_page: str | None) -> str:
-    more = f"; more with page={next_page}" if next_page else "; that is all"
-    return f"{what} on this page{more}."
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _describe(ctx: State, version: SkillVersion) -> str:
-    """A version as this mode addresses it: by id, or by epoch string under the beta header."""
-    return f"{version.name or 'skill'} version {version.ref}"
+def _page_summary(ctx: State, what: str, next_page: str | None) -> str:
+    return summaries.page(what, next_page, _terms(ctx))
 
 
 # The tools whose descriptions say how versions are addressed.

@@ -19,6 +19,7 @@ from skills_mcp.errors import SkillsMcpError
 from skills_mcp.skill.paths import is_within
 from skills_mcp.skill.problems import has_control
 from skills_mcp.skill.skill_md import name_format_problems
+from skills_mcp.terms import ask
 
 MAX_ENTRIES = 10_000
 # Folders below the skill's own; real skills go a few deep, and a deeper path is only a way to exhaust something.
@@ -48,7 +49,7 @@ class DestinationExists(SkillsMcpError):
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        super().__init__(f"{folder} already exists; pass overwrite=true to replace it.")
+        super().__init__(f"{folder} already exists; pass ", ask("overwrite"), " to replace it.")
 
 
 class ReplaceFailed(SkillsMcpError):

@@ -15,6 +15,7 @@ from skills_mcp.limits import MAX_UPLOAD_BYTES
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.paths import resolve_allowed
 from skills_mcp.skill.problems import Problem
+from skills_mcp.terms import ask
 from skills_mcp.workflows.inputs import check_skill_id, check_version, refuse
 
 # A content zip is compressed; one much larger than an upload may be is not a skill.
@@ -32,9 +33,11 @@ async def delete_skill(api: SkillsAPI, skill_id: str, *, delete_versions: bool =
         first = await api.list_skill_versions(skill_id, limit=1)
         if first.data:
             raise SkillsMcpError(
-                f"Nothing was deleted: skill {skill_id} still has versions (the newest is "
-                f"{first.data[0].ref}). Call delete_skill again with delete_versions=true to delete "
-                "every version and then the skill, or remove versions one by one with delete_skill_version."
+                f"Nothing was deleted: skill {skill_id} still has versions (the newest is {first.data[0].ref}). ",
+                ask("delete_all_again", skill_id),
+                " to delete every version and then the skill, or remove versions one by one with ",
+                ask("delete_version", skill_id),
+                ".",
             )
     return DeleteSkillResult(deleted=await api.delete_skill(skill_id), deleted_versions=refs)
 
@@ -77,8 +80,9 @@ async def download(
     target = folder / name
     if target.exists() and not overwrite:
         raise SkillsMcpError(
-            f"Nothing was downloaded: {target} already exists. Pass overwrite=true to replace it, "
-            "or choose another destination."
+            f"Nothing was downloaded: {target} already exists. Pass ",
+            ask("overwrite"),
+            " to replace it, or choose another destination.",
         )
     with tempfile.TemporaryFile() as archive:
         await api.download_skill_version(skill_id, ref, archive, max_bytes=MAX_ARCHIVE_BYTES, reporter=reporter)

@@ -23,6 +23,7 @@ from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.paths import resolve_allowed
 from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import check_folder
+from skills_mcp.terms import TOOL
 from skills_mcp.workflows import pool, same_name
 from skills_mcp.workflows.compare import Comparison, compare_with_newest
 from skills_mcp.workflows.inputs import refuse
@@ -202,7 +203,7 @@ async def _match(
     for work in unmatched:
         matches = named.get(work.row.name or "", [])
         if len(matches) > 1:
-            text = same_name.several_named(work.row.name or "", matches, same_name.maybe_racing(matches))
+            text = TOOL.say(*same_name.several_named(work.row.name or "", matches, same_name.maybe_racing(matches)))
             work.invalid([Problem(work.row.path, text, "delete the skills of this name you do not need "
                                   "(skills-mcp delete SKILL_ID --all-versions), then sync again.")])  # fmt: skip
         elif matches:

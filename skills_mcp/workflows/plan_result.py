@@ -5,7 +5,7 @@ Apart from plan.py so the MCP server can declare its tools' output schemas witho
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
@@ -54,6 +54,9 @@ class PlanResult(BaseModel):
     summary: Summary
     problems: list[str] = Field(default_factory=list, description="Problems with the folder of skills as a whole.")
     lock_file: str = Field(description="The lock file plan reads and sync writes.")
+    error: dict[str, Any] | None = Field(
+        default=None, description="CLI --json only, on failure: kind and message, as every failed command has."
+    )
     _errors: list[SkillsMcpError] = PrivateAttr(default_factory=list)
 
     @property

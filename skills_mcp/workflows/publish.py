@@ -19,6 +19,7 @@ from skills_mcp.reporting import Reporter
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import SkillCheck, check_folder
+from skills_mcp.terms import ask
 from skills_mcp.workflows import compare, same_name
 from skills_mcp.workflows.inputs import check_skill_id
 
@@ -71,7 +72,7 @@ async def create_skill(
     async with _name_locks.setdefault(name, anyio.Lock()):
         existing = await find_skills_named(api, name)
         if existing:
-            raise SkillsMcpError(same_name.already_named(name, existing))
+            raise SkillsMcpError(*same_name.already_named(name, existing))
         created = await api.create_skill(package, display_name=display_name, reporter=reporter)
         winner, warnings = await _race_winner(api, name, created)
         if winner is None:
@@ -81,8 +82,11 @@ async def create_skill(
             f"Skill {winner.id}, also named '{name}', was created at the same time as this call's "
             f"{created.id} and is older, so {created.id} "
             + (f"could not be removed: {left}" if left else "was removed again.")
-            + f" To add a version to {winner.id}, use publish_skill; for a second skill of this name, "
-            "call create_skill with allow_duplicate=true."
+            + f" To add a version to {winner.id}, use ",
+            ask("publish"),
+            "; for a second skill of this name, ",
+            ask("create_duplicate"),
+            ".",
         )
 
 
@@ -149,7 +153,7 @@ async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> Ski
         )
         if await same_name.settled(api, matches[1:], min(same_name.SETTLE_MAX, api.settings.retry.budget / 4)):
             return matches[0]
-    raise SkillsMcpError(same_name.several_named(name, matches, racing))
+    raise SkillsMcpError(*same_name.several_named(name, matches, racing))
 
 
 async def _race_winner(

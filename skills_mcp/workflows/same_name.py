@@ -16,6 +16,7 @@ import anyio
 from skills_mcp.api.models import Skill
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, SkillsMcpError
+from skills_mcp.terms import Part, ask
 from skills_mcp.workflows import pool
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
@@ -148,26 +149,33 @@ def _listed(skills: list[Skill]) -> str:
     return "\n".join(lines)
 
 
-def several_named(name: str, skills: list[Skill], racing: bool) -> str:
-    text = (
+def several_named(name: str, skills: list[Skill], racing: bool) -> tuple[Part, ...]:
+    text: tuple[Part, ...] = (
         f"Nothing was uploaded: {len(skills)} skills are named '{name}' (oldest first):\n{_listed(skills)}\n"
-        "Choose one, then publish again giving its id as skill_id (CLI: --skill-id ID); "
-        "delete_skill removes one you do not need."
+        "Choose one, then publish again ",
+        ask("with_skill_id"),
+        "; ",
+        ask("delete_skill"),
+        " removes one you do not need.",
     )
     if racing:
         text += (
             " They were made moments ago: if publishes running at the same time made them, they may still be "
-            "settling on the oldest; then publishing again in a moment works without skill_id."
+            "settling on the oldest; then publishing again in a moment works without ",
+            ask("skill_id"),
+            ".",
         )
     return text
 
 
-def already_named(name: str, skills: list[Skill]) -> str:
+def already_named(name: str, skills: list[Skill]) -> tuple[Part, ...]:
     one = len(skills) == 1
     exist = f"a skill named '{name}' already exists" if one else f"{len(skills)} skills named '{name}' exist"
     return (
-        f"Nothing was uploaded: {exist}:\n{_listed(skills)}\n"
-        f"To add a version, use publish_skill{'' if one else ' with skill_id'} (CLI: skills-mcp publish). "
-        "To make another skill with this name "
-        "on purpose, call create_skill with allow_duplicate=true (CLI: --allow-duplicate)."
+        f"Nothing was uploaded: {exist}:\n{_listed(skills)}\nTo add a version, use ",
+        ask("publish"),
+        *(() if one else (" with ", ask("skill_id"))),
+        ". To make another skill with this name on purpose, ",
+        ask("create_duplicate"),
+        ".",
     )
