@@ -1,4 +1,4 @@
-"""MCP tools for a folder of skills kept as code: plan_skills (read-only) and sync_skills.
+"""MCP tools for skills kept as code: rollback_skill, plan_skills (read-only) and sync_skills.
 
 Real annotations, as in tools.py (no `from __future__ import annotations`): the SDK reads them at server build.
 """
@@ -9,7 +9,19 @@ from typing import Annotated, Any
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from skills_mcp.server.tools import Roots, State, _allowed, _api, _reporter, _result, _tool_call
+from skills_mcp import summaries
+from skills_mcp.api.models import RollbackResult
+from skills_mcp.server.tools import (
+    Roots,
+    SkillId,
+    State,
+    Version,
+    _allowed,
+    _api,
+    _reporter,
+    _result,
+    _tool_call,
+)
 from skills_mcp.workflows.plan_result import PlanResult
 
 SkillsDir = Annotated[
@@ -64,7 +76,23 @@ async def sync_skills(
     return _result(ctx, result, syncer.render(result, synced=True))
 
 
+async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Annotated[CallToolResult, RollbackResult]:
+    """Roll a skill back: publish an earlier version's files again, as its new newest version.
+
+    The API has no "set latest"; this is how a bad release is undone. Downloads that version,
+    validates it as any upload, and uploads the same files. Returns both versions: rolled_back_to
+    (the old one) and version (the new newest).
+    """
+    from skills_mcp.workflows import rollback as rollbacks
+
+    with _tool_call(ctx):
+        result = await rollbacks.rollback(_api(ctx), skill_id, version, _reporter(ctx))
+    return _result(ctx, result, " ".join([summaries.rolled_back(result), *(result.warnings or [])]))
+
+
 TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
+    (rollback_skill, "Roll a skill back to an earlier version",
+     ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)),
     (plan_skills, "Plan a folder of skills (dry run)",
      ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)),
     (sync_skills, "Sync a folder of skills",

@@ -29,7 +29,6 @@ from skills_mcp.api.models import (
     DeleteSkillResult,
     DownloadResult,
     PublishResult,
-    RollbackResult,
     Skill,
     SkillPage,
     SkillVersion,
@@ -293,20 +292,6 @@ async def create_skill_version(
     return _result(ctx, result, summaries.version_published(result, skill_id))
 
 
-async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Annotated[CallToolResult, RollbackResult]:
-    """Roll a skill back: publish an earlier version's files again, as its new newest version.
-
-    The API has no "set latest"; this is how a bad release is undone. Downloads that version,
-    validates it as any upload, and uploads the same files. Returns both versions: rolled_back_to
-    (the old one) and version (the new newest).
-    """
-    from skills_mcp.workflows import rollback as rollbacks
-
-    with _tool_call(ctx):
-        result = await rollbacks.rollback(_api(ctx), skill_id, version, _reporter(ctx))
-    return _result(ctx, result, " ".join([summaries.rolled_back(result), *(result.warnings or [])]))
-
-
 async def validate_skill(path: SkillPath, roots: Roots, ctx: State) -> Annotated[CallToolResult, ValidationReport]:
     """Dry run: check a skill folder and list exactly what would be uploaded, without contacting the API.
 
@@ -463,7 +448,6 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (publish_skill, "Publish a skill (find or create)", _WRITE),
     (create_skill, "Create a skill", _WRITE),
     (create_skill_version, "Publish a new skill version", _WRITE),
-    (rollback_skill, "Roll a skill back to an earlier version", _WRITE),
     (validate_skill, "Validate a skill folder (dry run)",
      ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)),
     (list_skills, "List skills", _READ),
