@@ -10,6 +10,7 @@ from skills_mcp.api.models import (
     DeleteSkillResult,
     DownloadResult,
     PublishResult,
+    RollbackResult,
     Skill,
     SkillVersion,
     ValidationReport,
@@ -18,12 +19,20 @@ from skills_mcp.skill.ignore import SECRET_REASON
 from skills_mcp.terms import Terms, ask
 
 
-def published(result: PublishResult) -> str:
+def published(result: PublishResult, terms: Terms) -> str:
     """What a publish did; a version that could not be read back is said, not glossed over."""
+    if result.action == "unchanged" and result.version is not None:
+        same = f"Skill {result.skill.id} is unchanged: its newest version, {version(result.version)}, already holds "
+        return terms.say(same, "these files; nothing was uploaded (", ask("force"), " publishes anyway).")
     done = "Created skill" if result.action == "created_skill" else "Added a version to skill"
     if result.version is not None:
         return f"{done} {result.skill.id}: {version(result.version)}."
     return f"{done} {result.skill.id}: its new version ({result.skill.latest or 'unknown'}) could not be read back."
+
+
+def rolled_back(result: RollbackResult) -> str:
+    return (f"Rolled skill {result.skill_id} back to version {result.rolled_back_to}: its files are now the new "
+            f"newest, {version(result.version)}.")  # fmt: skip
 
 
 def version_published(found: SkillVersion, skill_id: str) -> str:

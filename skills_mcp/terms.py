@@ -63,6 +63,7 @@ _TOOL = {
     "skill_id": "skill_id",
     "with_skill_id": "giving its id as skill_id",
     "create_duplicate": "call create_skill with allow_duplicate=true",
+    "force": "force=true",
     "page": "page={0}",
     "visible": "this key can see",
     "key_setup": 'Add it to the "env" block of this server in your MCP client config (for Claude Desktop: '
@@ -80,6 +81,7 @@ _CLI = {
     "skill_id": "--skill-id",
     "with_skill_id": "with --skill-id ID",
     "create_duplicate": "run `skills-mcp create` with --allow-duplicate",
+    "force": "--force",
     "page": "--page {0}",
     "visible": "this key can see",
     "key_setup": "Set it in your shell (export ANTHROPIC_API_KEY=sk-ant-...), or add --local to use the "

@@ -45,7 +45,7 @@ def test_publish_skill_with_an_archive_sends_the_folders_parts(api: Emulator, mc
     created = mcp.call("publish_skill", {"path": str(archive)})
     assert created.is_error is False, text(created)
     skill_id = created.structured_content["skill"]["id"]  # type: ignore[index]
-    from_folder = mcp.call("publish_skill", {"path": str(folder)})
+    from_folder = mcp.call("publish_skill", {"path": str(folder), "force": True})
     assert from_folder.is_error is False, text(from_folder)
     added = mcp.call("create_skill_version", {"skill_id": skill_id, "path": str(archive)})
     assert added.is_error is False, text(added)

@@ -34,7 +34,7 @@ def against(emulator: Emulator, key: str | None = API_KEY) -> dict[str, str]:
 def test_local_mode_publishes_the_example_and_says_it_is_local(tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = cli("--local", "--data-dir", str(data), "publish", str(EXAMPLE), "--json")
-    second = cli("publish", str(EXAMPLE), env={"SKILLS_MCP_LOCAL": "1", "SKILLS_MCP_DATA_DIR": str(data)})
+    second = cli("publish", str(EXAMPLE), "--force", env={"SKILLS_MCP_LOCAL": "1", "SKILLS_MCP_DATA_DIR": str(data)})
 
     assert first.returncode == 0, first.stderr
     created = json.loads(first.stdout)

@@ -17,7 +17,8 @@ from test_cli import against, cli
 
 from skills_mcp.cli.main import EPILOG, build_parser
 
-COMMANDS = ["publish", "create", "validate", "list", "versions", "get", "download", "delete", "emulator"]
+COMMANDS = ["publish", "create", "validate", "list", "versions", "get", "download", "delete", "rollback", "emulator",
+            "plan", "sync", "pins"]  # fmt: skip
 
 
 @pytest.mark.parametrize(

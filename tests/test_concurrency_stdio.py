@@ -63,7 +63,7 @@ def test_sixteen_calls_at_once_each_get_their_own_answer(api: Emulator, mcp: Mcp
 
     calls: Calls = {f"publish {i}": ("publish_skill", {"path": str(folder)}) for i, folder in folders.items()}
     calls |= {
-        "publish known by name": ("publish_skill", {"path": str(workdir / "known-skill")}),
+        "publish known by name": ("publish_skill", {"path": str(workdir / "known-skill"), "force": True}),
         "validate": ("validate_skill", {"path": str(folders[3])}),
         "list": ("list_skills", {"source": "custom", "limit": 100}),
         "get known": ("get_skill", {"skill_id": known_id}),
@@ -111,7 +111,7 @@ def test_the_same_skill_published_eight_times_at_once(api: Emulator, mcp: McpSes
     skill_id = ok(mcp.call("create_skill", {"path": str(folder)}))["skill"]["id"]
 
     results = call_all_at_once(
-        mcp, {f"p{i}": ("publish_skill", {"path": str(folder), "skill_id": skill_id}) for i in range(8)}
+        mcp, {f"p{i}": ("publish_skill", {"path": str(folder), "skill_id": skill_id, "force": True}) for i in range(8)}
     )
 
     versions = {ok(r)["version"]["id"] for r in results.values()}
@@ -189,7 +189,9 @@ def test_one_new_folder_published_four_times_at_once_makes_one_skill(
     emulator, _slow, session, allowed = slow_api
     folder = write_skill(allowed, "racy-skill")
 
-    results = call_all_at_once(session, {f"p{i}": ("publish_skill", {"path": str(folder)}) for i in range(4)})
+    results = call_all_at_once(
+        session, {f"p{i}": ("publish_skill", {"path": str(folder), "force": True}) for i in range(4)}
+    )
 
     actions = sorted(ok(r)["action"] for r in results.values())
     assert actions == ["created_skill", "created_version", "created_version", "created_version"]

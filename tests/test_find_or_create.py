@@ -37,11 +37,18 @@ def skill_files(name: str, note: str = "") -> list[tuple[str, bytes]]:
 
 def run_at_once(tmp_path: Path, label: str, command: list[str], count: int) -> list[tuple[int, str, str]]:
     """Start `count` copies of the installed console script together; (exit code, stdout, stderr) of each."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
+    return run_together(tmp_path, label, [command] * count)
+
+
+def run_together(
+    tmp_path: Path, label: str, commands: list[list[str]], env: dict[str, str] | None = None
+) -> list[tuple[int, str, str]]:
+    """Start the installed console script once per command, all together; (exit code, stdout, stderr) of each."""
+    env = env or {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SKILLS_MCP_"))}
     barrier = ["sh", "-c", 'read go && exec "$@"', "writer"]  # each shell waits on stdin, then becomes the script
-    logs = [(tmp_path / f"{label}-{i}.out", tmp_path / f"{label}-{i}.err") for i in range(count)]
+    logs = [(tmp_path / f"{label}-{i}.out", tmp_path / f"{label}-{i}.err") for i in range(len(commands))]
     writers = []
-    for out, err in logs:
+    for (out, err), command in zip(logs, commands, strict=True):
         with out.open("w") as stdout, err.open("w") as stderr:
             writers.append(
                 subprocess.Popen(
@@ -63,7 +70,7 @@ def test_six_processes_publishing_one_new_folder_at_once_leave_one_skill(tmp_pat
         folder = write_skill(tmp_path / f"round-{round_}", name)
 
         outcomes = run_at_once(
-            tmp_path, name, ["--local", "--data-dir", str(data), "publish", str(folder), "--json"], WRITERS
+            tmp_path, name, ["--local", "--data-dir", str(data), "publish", str(folder), "--json", "--force"], WRITERS
         )
 
         for code, _out, err in outcomes:

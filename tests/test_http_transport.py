@@ -177,7 +177,7 @@ def test_tools_over_http_in_local_mode(tmp_path: Path) -> None:
         ):
             tools = {t.name for t in (await client.list_tools()).tools}
             published = await client.call_tool("publish_skill", {"path": str(folder)})
-            again = await client.call_tool("publish_skill", {"path": str(folder)})
+            again = await client.call_tool("publish_skill", {"path": str(folder), "force": True})
             return tools, published, again
 
     with http_server(*local_args(tmp_path), env={"SKILLS_MCP_HTTP_TOKEN": TOKEN}) as served:

@@ -14,9 +14,9 @@ from conftest import Emulator, McpSession, Mode, official_sdk, write_skill
 from skills_mcp.emulator import Fault
 
 BETA = ["skills-2025-10-02"]
-READ_ONLY = {"list_skills", "list_skill_versions", "get_skill", "get_skill_version", "validate_skill"}
-DESTRUCTIVE = {"delete_skill", "delete_skill_version", "download_skill_version"}
-ALL_TOOLS = READ_ONLY | DESTRUCTIVE | {"publish_skill", "create_skill", "create_skill_version"}
+READ_ONLY = {"list_skills", "list_skill_versions", "get_skill", "get_skill_version", "validate_skill", "plan_skills"}
+DESTRUCTIVE = {"delete_skill", "delete_skill_version", "download_skill_version", "sync_skills"}
+ALL_TOOLS = READ_ONLY | DESTRUCTIVE | {"publish_skill", "create_skill", "create_skill_version", "rollback_skill"}
 
 
 def ok(result: Any) -> dict[str, Any]:
@@ -77,8 +77,8 @@ def test_publish_creates_then_adds_versions_by_name(api: Emulator, mode: Mode, w
     ok(mcp.call("create_skill", {"path": str(other)}))  # a different skill must not be picked
 
     first = ok(mcp.call("publish_skill", {"path": str(folder)}))
-    second = ok(mcp.call("publish_skill", {"path": str(folder)}))
-    third = ok(mcp.call("publish_skill", {"path": str(folder), "skill_id": first["skill"]["id"]}))
+    second = ok(mcp.call("publish_skill", {"path": str(folder), "force": True}))
+    third = ok(mcp.call("publish_skill", {"path": str(folder), "skill_id": first["skill"]["id"], "force": True}))
 
     assert first["action"] == "created_skill"
     assert second["action"] == third["action"] == "created_version"
@@ -211,7 +211,9 @@ def test_delete_version_and_skill_with_all_its_versions(api: Emulator, mode: Mod
     folder = write_skill(workdir)
     made = ok(mcp.call("publish_skill", {"path": str(folder)}))
     skill_id = made["skill"]["id"]
-    versions = [mode.ref(ok(mcp.call("publish_skill", {"path": str(folder)}))["version"]) for _ in range(3)]
+    versions = [
+        mode.ref(ok(mcp.call("publish_skill", {"path": str(folder), "force": True}))["version"]) for _ in range(3)
+    ]
 
     deleted = ok(mcp.call("delete_skill_version", {"skill_id": skill_id, "version": versions[-1]}))
     assert deleted == {"id": versions[-1], "type": "skill_version_deleted"}

@@ -32,6 +32,9 @@ ALL_TOOLS = {
     "download_skill_version",
     "delete_skill_version",
     "delete_skill",
+    "rollback_skill",
+    "plan_skills",
+    "sync_skills",
 }
 
 

@@ -116,6 +116,15 @@ class SkillsClient:
         finally:
             _deadline.reset(token)
 
+    @contextmanager
+    def fresh_budget(self) -> Iterator[None]:
+        """A whole budget even inside another: one skill of a sync must not fail for the time others took."""
+        token = _deadline.set(time.monotonic() + self.settings.retry.budget)
+        try:
+            yield
+        finally:
+            _deadline.reset(token)
+
     # --- endpoints ---------------------------------------------------------------------------------------
 
     async def upload(

@@ -118,10 +118,12 @@ class Deleted(APIAnswer):
 
 
 class PublishResult(BaseModel):
-    action: Literal["created_skill", "created_version"] = Field(
+    action: Literal["created_skill", "created_version", "unchanged"] = Field(
         description="created_skill: no skill had this name, so a new one was made; created_version: a version "
         "was added to the existing skill (also when another call created the skill at the same moment: "
-        "publishes settle on the oldest skill of a name)."
+        "publishes settle on the oldest skill of a name); unchanged: the skill's newest version already holds "
+        "exactly these files, byte for byte, so nothing was uploaded and `version` is that newest version "
+        "(force=true publishes anyway)."
     )
     skill: Skill
     version: SkillVersion | None = Field(
@@ -133,6 +135,18 @@ class PublishResult(BaseModel):
         default=None,
         description="What went wrong around a publish that did land (e.g. reading the new version back): each "
         "with what to do. Do not publish again because of a warning.",
+    )
+
+
+class RollbackResult(BaseModel):
+    skill_id: str
+    rolled_back_to: str = Field(description="The earlier version whose files were published again: its id (epoch "
+                                "string under the beta header).")  # fmt: skip
+    version: SkillVersion = Field(description="The new version, now the newest: the same files as rolled_back_to.")
+    warnings: list[str] | None = Field(
+        default=None,
+        description="What the new version does not carry over from the old one (files an upload leaves out), each "
+        "with why.",
     )
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # at run time the publish path loads when a command runs, not
 
 Job = Callable[[argparse.Namespace], int]
 Work = Callable[["SkillsAPI", argparse.Namespace, Terms], Awaitable[tuple[BaseModel, str]]]
+Finish = Callable[[BaseModel, argparse.Namespace, Terms], int]
 Parsers: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 _PATH_HELP = "the skill folder (holding SKILL.md), or a .skill/.zip archive of it"
@@ -58,8 +59,8 @@ def new(parsers: Parsers, name: str, about: str, job: Job, *, api: bool, accepts
     return parser
 
 
-def calls_api(parsers: Parsers, name: str, about: str, work: Work) -> Parser:
-    return new(parsers, name, about, lambda args: run(work, args), api=True)
+def calls_api(parsers: Parsers, name: str, about: str, work: Work, finish: Finish | None = None) -> Parser:
+    return new(parsers, name, about, lambda args: run(work, args, finish), api=True)
 
 
 # --- the commands, in the order --help lists them ----------------------------------------------------------
@@ -71,6 +72,7 @@ def _publish_command(parsers: Parsers) -> None:
     p = calls_api(parsers, "publish", about, _publish)
     p.add_argument("path", metavar="PATH", help=_PATH_HELP)
     p.add_argument("--skill-id", metavar="ID", help="add the version to this skill instead of finding it by name")
+    p.add_argument("--force", action="store_true", help="add a version even when the newest holds the same files")
 
 
 @command
@@ -132,6 +134,14 @@ def _delete_command(parsers: Parsers) -> None:
 
 
 @command
+def _rollback_command(parsers: Parsers) -> None:
+    about = "Publish an earlier version's files again, as the skill's new newest version."
+    p = calls_api(parsers, "rollback", about, _rollback)
+    p.add_argument("skill_id", metavar="SKILL_ID", help="the skill, e.g. skill_01...")
+    p.add_argument("version", metavar="VERSION", help="the earlier version to roll back to")
+
+
+@command
 def _emulator_command(parsers: Parsers) -> None:
     about = "Serve a local Skills API with its data on disk."
     p = new(parsers, "emulator", about, _emulator, api=False, accepts=("data_dir",))
@@ -155,8 +165,10 @@ def _emulator_command(parsers: Parsers) -> None:
 # --- running them --------------------------------------------------------------------------------------------
 
 
-def run(work: Work, args: argparse.Namespace) -> int:
-    """Run a command that calls the API; the result goes to stdout, everything else to stderr."""
+def run(work: Work, args: argparse.Namespace, finish: Finish | None = None) -> int:
+    """Run a command that calls the API; the result goes to stdout, everything else to stderr. `finish`:
+    the exit code of a result that can be a failure (a sync with failed skills); it runs before the output,
+    to set the result's `error` member."""
     settings = Settings.from_env(
         beta=args.beta,
         workspace_id=args.workspace_id,
@@ -185,6 +197,7 @@ def run(work: Work, args: argparse.Namespace) -> int:
         model, summary = anyio.run(main)
     except SkillsMcpError as exc:
         return output.fail(exc, as_json=args.json, local=settings.local)
+    code = finish(model, args, said) if finish is not None else output.EXIT_OK
     if args.json:
         output.document(model.model_dump(mode="json", exclude_none=True), local=settings.local)
     else:
@@ -192,7 +205,7 @@ def run(work: Work, args: argparse.Namespace) -> int:
     if isinstance(model, PublishResult):
         for warning in model.warnings or []:  # it landed (exit 0), but say what could not be done around it
             print(f"skills-mcp: warning: {warning}", file=sys.stderr)
-    return output.EXIT_OK
+    return code
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -249,8 +262,8 @@ async def _publish(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tup
     from skills_mcp.workflows import publish as publisher
 
     path, allowed = _here(args.path)
-    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter())
-    return result, _published(result)
+    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter(), force=args.force)
+    return result, _published(result, said)
 
 
 async def _create(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:
@@ -260,13 +273,22 @@ async def _create(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tupl
     result = await publisher.create_skill(
         api, allowed, path, args.display_name, _reporter(), allow_duplicate=args.allow_duplicate
     )
-    return result, _published(result)
+    return result, _published(result, said)
 
 
-def _published(result: PublishResult) -> str:
+def _published(result: PublishResult, said: Terms) -> str:
     """The summary, then the version's JSON (the skill's, when the version could not be read back)."""
     shown = (result.version or result.skill).model_dump_json(exclude_none=True, indent=2)
-    return f"{summaries.published(result)}\n{shown}"
+    return f"{summaries.published(result, said)}\n{shown}"
+
+
+async def _rollback(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:
+    from skills_mcp.workflows import rollback as rollbacks
+
+    result = await rollbacks.rollback(api, args.skill_id, args.version, _reporter())
+    for warning in result.warnings or []:
+        print(f"skills-mcp: warning: {warning}", file=sys.stderr)
+    return result, summaries.rolled_back(result)
 
 
 async def _list(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:

@@ -115,6 +115,7 @@ def build_parser() -> Parser:
         help="streamable-http on loopback only: serve without a token, so any process on this machine can use "
         "your API key",
     )
+    from skills_mcp.cli import as_code  # noqa: F401 (plan, sync, pins: registered after the other commands)
     from skills_mcp.cli.commands import add_subcommands
 
     add_subcommands(
@@ -227,7 +228,7 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
             "Streamable HTTP needs --allow-dir DIR (repeatable): over HTTP there are no client roots, and the "
             "home folder is too much to offer. Name the folder(s) holding your skills."
         )
-    from skills_mcp.server.tools import build_server
+    from skills_mcp.server.build import build_server
 
     # Local mode opens its data folder now, so a bad one is a clear message, not a failed start-up.
     transport = local.transport_for(settings)

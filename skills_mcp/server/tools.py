@@ -8,8 +8,8 @@ import functools
 import inspect
 import logging
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -17,12 +17,12 @@ from urllib.parse import urlparse
 
 import httpx2
 from mcp import MCPDeprecationWarning
-from mcp.server.mcpserver import Context, ListRoots, MCPServer, Resolve
+from mcp.server.mcpserver import Context, ListRoots, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from skills_mcp import __version__, summaries
+from skills_mcp import summaries
 from skills_mcp.api import local
 from skills_mcp.api.models import (
     Deleted,
@@ -209,6 +209,10 @@ async def publish_skill(
         str | None,
         Field(description="Optional: the skill to add a version to. Omit it to find the skill by its SKILL.md name."),
     ] = None,
+    force: Annotated[
+        bool,
+        Field(description="Add a version even when the skill's newest version already holds exactly these files."),
+    ] = False,
 ) -> Annotated[CallToolResult, PublishResult]:
     """Publish a local skill folder: the tool to reach for first.
 
@@ -217,14 +221,17 @@ async def publish_skill(
     time, from any process or machine, settle on one skill (the oldest of the name). If several
     skills have the name, it refuses and lists them (title, creation time, newest version): call
     again with skill_id. With skill_id, adds a version to that skill. Validates first and reports
-    every problem at once; a refused publish sends nothing. Returns what it did (created_skill or
-    created_version), the skill and the new version, and `warnings` if something around a landed
-    publish could not be read.
+    every problem at once; a refused publish sends nothing. When the newest version already holds
+    exactly these files it uploads nothing (action unchanged; force=true publishes anyway).
+    Returns what it did (created_skill, created_version or unchanged), the skill and the new (or
+    newest) version, and `warnings` if something around a landed publish could not be read.
     """
     from skills_mcp.workflows import publish as publisher
 
     with _tool_call(ctx):
-        result = await publisher.publish_skill(_api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx))
+        result = await publisher.publish_skill(
+            _api(ctx), _allowed(ctx, roots), path, skill_id, _reporter(ctx), force=force
+        )
     return _result(ctx, result, _published(result))
 
 
@@ -265,7 +272,7 @@ async def create_skill(
 
 def _published(result: PublishResult) -> str:
     """The summary of a publish, and its warnings: an agent reads one text."""
-    return " ".join([summaries.published(result), *(result.warnings or [])])
+    return " ".join([summaries.published(result, TOOL), *(result.warnings or [])])
 
 
 async def create_skill_version(
@@ -405,7 +412,7 @@ def _page_summary(ctx: State, what: str, next_page: str | None) -> str:
 # The tools whose descriptions say how versions are addressed.
 _SPEAKS_OF_VERSIONS = {
     "publish_skill", "create_skill", "create_skill_version", "list_skill_versions", "get_skill", "get_skill_version",
-    "download_skill_version", "delete_skill_version", "delete_skill",
+    "download_skill_version", "delete_skill_version", "delete_skill", "rollback_skill",
 }  # fmt: skip
 
 
@@ -452,24 +459,3 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (delete_skill_version, "Delete a skill version", _DELETE),
     (delete_skill, "Delete a skill", _DELETE),
 ]  # fmt: skip
-
-
-def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> MCPServer:
-    @asynccontextmanager
-    async def lifespan(_server: MCPServer) -> AsyncIterator[AppState]:
-        state = AppState(settings, transport)
-        try:
-            yield state
-        finally:
-            if state.client is not None:
-                await state.client.aclose()
-            elif transport is not None:
-                await transport.aclose()
-
-    server = MCPServer("skills-publisher-mcp", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
-    for tool, title, hints in TOOLS:
-        described = _in_mode(tool, Wire.of(settings.beta))  # the description as clients show it: dedented
-        server.add_tool(
-            described, title=title, description=inspect.cleandoc(described.__doc__ or ""), annotations=hints
-        )
-    return server

@@ -5,7 +5,7 @@ Every function validates everything first, so a refused call sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import anyio
@@ -13,19 +13,16 @@ import anyio.to_thread
 
 from skills_mcp.api.models import FileEntry, LeftOut, ProblemEntry, PublishResult, Skill, SkillVersion, ValidationReport
 from skills_mcp.api.upload import SkillsAPI
-from skills_mcp.errors import APIError, InvalidSkill, SkillsMcpError
+from skills_mcp.errors import InvalidSkill, SkillsMcpError
 from skills_mcp.limits import MAX_UPLOAD_BYTES
 from skills_mcp.reporting import Reporter
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import SkillCheck, check_folder
 from skills_mcp.terms import ask
-from skills_mcp.workflows import same_name
+from skills_mcp.workflows import compare, same_name
 from skills_mcp.workflows.inputs import check_skill_id
 
-# Listing skills to find one by name: the largest page every API version accepts.
-FIND_PAGE_SIZE = 100
-FIND_CONCURRENCY = 8
 # One lock per skill name, for the life of the process (a handful of names: no need to evict). It only
 # spares this process needless races; writers elsewhere are reconciled by `_race_winner`.
 _name_locks: dict[str, anyio.Lock] = {}
@@ -94,25 +91,52 @@ async def create_skill(
 
 
 async def publish_skill(
-    api: SkillsAPI, allowed: Sequence[Path], path: str, skill_id: str | None = None, reporter: Reporter | None = None
+    api: SkillsAPI,
+    allowed: Sequence[Path],
+    path: str,
+    skill_id: str | None = None,
+    reporter: Reporter | None = None,
+    *,
+    force: bool = False,
 ) -> PublishResult:
-    """Add a version to the skill with this name, or create the skill when there is none."""
+    """Add a version to the skill with this name, or create the skill when there is none. A version is added
+    only when the files differ from the newest version's (action "unchanged" otherwise), unless `force`."""
     reporter = reporter or Reporter()
     package = await _package(path, allowed, check_skill_id(skill_id) if skill_id is not None else [], reporter)
     if skill_id is not None:
-        return await _add_version(api, skill_id, package, reporter)
+        return await _add_version(api, skill_id, package, reporter, skip_unchanged=not force)
     name = package.folder_name
     async with _name_locks.setdefault(name, anyio.Lock()):
         found = await _the_skill_named(api, name, reporter)
         if found is not None:
             await reporter.say(f"Adding a version to {found.id}, the skill named '{name}'.")
-            return await _add_version(api, found.id, package, reporter, skill=found)
+            return await _add_version(api, found.id, package, reporter, skill=found, skip_unchanged=not force)
         await reporter.say(f"No skill is named '{name}' yet; creating it.")
-        created = await api.create_skill(package, reporter=reporter)
-        winner, warnings = await _race_winner(api, name, created)
-        if winner is None:
-            return await _read_back(api, created, warnings)
-        return await _move(api, package, created, winner, reporter)
+        return await create_converging(api, package, reporter)
+
+
+async def create_converging(
+    api: SkillsAPI, package: Package, reporter: Reporter, *, known: dict[str, str | None] | None = None
+) -> PublishResult:
+    """Create the skill for a name no skill had a moment ago. Writers that raced to do the same settle on
+    the oldest skill of the name (issue 10): ours, or, if another is older, the version moves there.
+
+    `known` (a sync's creates): skill names already read, by id; the race is then looked for among the
+    newest skills only, reading just the names not known, instead of every skill's per create."""
+    created = await api.create_skill(package, reporter=reporter)
+    name = package.folder_name
+    if known is not None:
+        known[created.id] = name
+
+    async def rivals() -> list[Skill]:
+        if known is None:
+            return await find_skills_named(api, name)
+        return (await same_name.skills_named(api, {name}, known=known, newest_page=True)).get(name, [])
+
+    winner, warnings = await _race_winner(api, name, created, rivals)
+    if winner is None:
+        return await _read_back(api, created, warnings)
+    return await _move(api, package, created, winner, reporter)
 
 
 async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> Skill | None:
@@ -132,13 +156,15 @@ async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> Ski
     raise SkillsMcpError(*same_name.several_named(name, matches, racing))
 
 
-async def _race_winner(api: SkillsAPI, name: str, created: Skill) -> tuple[Skill | None, list[str]]:
+async def _race_winner(
+    api: SkillsAPI, name: str, created: Skill, find: Callable[[], Awaitable[list[Skill]]] | None = None
+) -> tuple[Skill | None, list[str]]:
     """After a create: the older skill of this name that wins over ours (None if ours is the oldest).
 
     Every writer applies the same rule to the same listing, wherever it runs, so all settle on one skill.
     """
     try:
-        rivals = {s.id: s for s in await find_skills_named(api, name)}
+        rivals = {s.id: s for s in await (find() if find is not None else find_skills_named(api, name))}
     except SkillsMcpError as exc:
         return None, [
             f"Whether another call created a skill named '{name}' at the same moment could not be checked "
@@ -172,45 +198,27 @@ async def _move(api: SkillsAPI, package: Package, created: Skill, winner: Skill,
 
 
 async def _add_version(
-    api: SkillsAPI, skill_id: str, package: Package, reporter: Reporter, skill: Skill | None = None
+    api: SkillsAPI,
+    skill_id: str,
+    package: Package,
+    reporter: Reporter,
+    skill: Skill | None = None,
+    *,
+    skip_unchanged: bool = False,
 ) -> PublishResult:
     """One read of the skill before (`skill`, when the caller has it) and none after: its newest version
-    is now the one just made, so the result shows it without asking again."""
+    is now the one just made, so the result shows it without asking again. `skip_unchanged`: compare first
+    (see `compare`), and upload nothing when the newest version holds these very files."""
     skill = skill if skill is not None else await api.get_skill(skill_id)
+    if skip_unchanged and (same := await compare.unchanged_result(api, skill, package, reporter)) is not None:
+        return same
     version = await api.create_skill_version(skill_id, package, reporter, skill=skill)
     return PublishResult(action="created_version", skill=skill.with_newest(version), version=version)
 
 
 async def find_skills_named(api: SkillsAPI, name: str) -> list[Skill]:
-    """Custom skills whose latest version carries `name`, oldest first: the name lives on versions, titles
-    are not unique."""
-    skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
-    matches: list[Skill] = []
-    failures: list[SkillsMcpError] = []
-    limiter = anyio.CapacityLimiter(FIND_CONCURRENCY)
-
-    async def check(skill: Skill) -> None:
-        if skill.latest is None:  # no version, so no name
-            return
-        async with limiter:
-            try:
-                latest = await api.get_skill_version(skill.id, "latest")
-            except APIError as exc:
-                if exc.status != 404:  # a 404: deleted, or emptied, since it was listed; it has no name now
-                    failures.append(exc)
-                return
-            except SkillsMcpError as exc:  # kept, to be raised as itself rather than in an ExceptionGroup
-                failures.append(exc)
-                return
-        if latest.name == name:
-            matches.append(skill)
-
-    async with anyio.create_task_group() as tg:
-        for skill in skills:
-            tg.start_soon(check, skill)
-    if failures:
-        raise failures[0]
-    return same_name.oldest_first(matches)
+    """Custom skills named `name`, oldest first (see `same_name.skills_named`)."""
+    return (await same_name.skills_named(api, {name})).get(name, [])
 
 
 async def _read_back(api: SkillsAPI, created: Skill, warnings: list[str] | None = None) -> PublishResult:

@@ -8,7 +8,7 @@ applies alike wherever it runs. Skills of one name made on purpose are for a per
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -17,12 +17,66 @@ from skills_mcp.api.models import Skill
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, SkillsMcpError
 from skills_mcp.terms import Part, ask
+from skills_mcp.workflows import pool
 
 # Skills of one name all made within this long of each other and of now may be racing writers that
 # have not settled yet; a writer settles within its own call, whose budget is 50 s by default.
 RACE_WINDOW = timedelta(seconds=120)
 # How long a finder waits for such a race to settle: at most this, and at most a quarter of the budget.
 SETTLE_MAX = 15.0
+# Listing skills to find them by name: the largest page every API version accepts, and reads at once.
+FIND_PAGE_SIZE = 100
+FIND_CONCURRENCY = 8
+
+
+async def skills_named(
+    api: SkillsAPI,
+    names: Collection[str],
+    limiter: anyio.CapacityLimiter | None = None,
+    *,
+    known: dict[str, str | None] | None = None,
+    newest_page: bool = False,
+) -> dict[str, list[Skill]]:
+    """Custom skills whose newest version carries one of `names`, by name, oldest first. The name lives on
+    versions and titles are not unique, so: one listing, then one read of each skill's newest version (for
+    all the names at once: a folder of skills asks once, not once per folder).
+
+    `known`: names already read, by skill id; used instead of a read, and filled in, so a sync that creates
+    many skills reads each other skill's name once. `newest_page`: only the listing's first page, the newest
+    skills (listings are newest first, as api/landed.py relies on too): enough to see a race after a create.
+    """
+    if newest_page:
+        skills = (await api.list_skills(source="custom", limit=FIND_PAGE_SIZE)).data
+    else:
+        skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
+    limiter = limiter or anyio.CapacityLimiter(FIND_CONCURRENCY)
+    known = {} if known is None else known
+    found: dict[str, list[Skill]] = {}
+    failures: list[SkillsMcpError] = []
+
+    async def read(skill: Skill) -> None:
+        if skill.id in known:
+            name = known[skill.id]
+        elif skill.latest is None:  # no version, so no name
+            return
+        else:
+            async with limiter:
+                try:
+                    name = known[skill.id] = (await api.get_skill_version(skill.id, "latest")).name
+                except APIError as exc:
+                    if exc.status != 404:  # a 404: deleted, or emptied, since it was listed; it has no name now
+                        failures.append(exc)
+                    return
+                except SkillsMcpError as exc:  # kept, to be raised as itself rather than in an ExceptionGroup
+                    failures.append(exc)
+                    return
+        if name is not None and name in names:
+            found.setdefault(name, []).append(skill)
+
+    await pool.each(skills, int(limiter.total_tokens), read)
+    if failures:
+        raise failures[0]
+    return {name: oldest_first(matches) for name, matches in found.items()}
 
 
 async def remove(api: SkillsAPI, skill: Skill) -> str | None:
