@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from skills_mcp.skill.problems import Problem, render
+from skills_mcp.problems import Problem, render
 from skills_mcp.terms import TOOL, Part, Terms, ask
 
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from skills_mcp.problems import Problem, shown
 from skills_mcp.skill.paths import resolve_allowed
-from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.validation import check_folder
 
 OUTSIDE = "is outside the folders this server may read"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from skills_mcp.skill.problems import Problem
+from skills_mcp.problems import Problem
 from skills_mcp.skill.skill_md import ALLOWED_KEYS, check, check_skill_md, parse, suggest_name
 
 GOOD = b"---\nname: pdf-tools\ndescription: Fill in PDF forms.\n---\n# PDF tools\n\nBody text.\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from skills_mcp.api.models import APIAnswer
-from skills_mcp.skill.problems import Problem
+from skills_mcp.problems import Problem
 
 A = TypeVar("A", bound=APIAnswer)
 

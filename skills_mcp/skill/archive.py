@@ -20,10 +20,10 @@ from typing import IO
 
 from skills_mcp.errors import UploadAborted
 from skills_mcp.limits import MAX_FILES, MAX_SKILLIGNORE_BYTES, MAX_UPLOAD_BYTES
+from skills_mcp.problems import Problem, shown
 from skills_mcp.skill.ignore import SKILLIGNORE, IgnoreRules, too_big
 from skills_mcp.skill.parts import STOPPED, ArchiveSource, FolderScan, PartReader, SkillFile, Skipped
 from skills_mcp.skill.paths import wire_name_problem
-from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.reopen import ChangedFile, Identity, Root
 from skills_mcp.skill.unpack import MAX_ENTRIES, MAX_UNPACKED_BYTES, READ_ERRORS, UnsafeArchive, check_entries
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from skills_mcp.limits import MAX_FILES
+from skills_mcp.problems import Problem, shown
 from skills_mcp.skill.ignore import IgnoreRules
-from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.skill_md import SKILL_MD
 
 # Folders looked at before the walk gives up: as many as one upload may hold files, far past any real tree

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from skills_mcp.limits import MAX_FILES
+from skills_mcp.problems import Problem, shown
 from skills_mcp.skill.ignore import IgnoreRules
 from skills_mcp.skill.parts import FolderScan, SkillFile, Skipped
 from skills_mcp.skill.paths import is_within, wire_name_problem
-from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.reopen import Identity, Root
 
 

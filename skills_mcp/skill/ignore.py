@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skills_mcp.limits import MAX_SKILLIGNORE_BYTES, MAX_STARS_PER_LINE, MAX_STARS_PER_PART
-from skills_mcp.skill.problems import Problem
+from skills_mcp.problems import Problem
 
 if TYPE_CHECKING:
     import pathspec

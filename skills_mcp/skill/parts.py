@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
-from skills_mcp.skill.problems import Problem
+from skills_mcp.problems import Problem
 from skills_mcp.skill.reopen import Identity, Root
 
 STOPPED = "The upload was stopped, and nothing was stored."

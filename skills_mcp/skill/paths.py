@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from skills_mcp.skill.problems import Problem, has_control, shown
+from skills_mcp.problems import Problem, has_control, shown
 
 
 def resolve_allowed(raw: str, allowed: Sequence[Path], *, where: str = "path") -> tuple[Path | None, list[Problem]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from skills_mcp.skill.problems import Problem
+from skills_mcp.problems import Problem
 
 SKILL_MD = "SKILL.md"
 ALLOWED_KEYS = ("name", "description", "license", "compatibility", "metadata", "allowed-tools")

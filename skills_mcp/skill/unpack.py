@@ -16,8 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
 from skills_mcp.errors import SkillsMcpError
+from skills_mcp.problems import has_control
 from skills_mcp.skill.paths import is_within
-from skills_mcp.skill.problems import has_control
 from skills_mcp.skill.skill_md import name_format_problems
 from skills_mcp.terms import ask
 

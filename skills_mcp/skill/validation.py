@@ -9,11 +9,11 @@ from typing import Any
 
 from skills_mcp.errors import UploadAborted
 from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
+from skills_mcp.problems import Problem, shown
 from skills_mcp.skill import skill_md
 from skills_mcp.skill.folder import scan_folder
 from skills_mcp.skill.parts import FolderScan, SkillFile
 from skills_mcp.skill.paths import display_name, resolve_allowed, wire_name_problem
-from skills_mcp.skill.problems import Problem, shown
 from skills_mcp.skill.reopen import Opener
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from skills_mcp.api.wire import Wire
 from skills_mcp.errors import InvalidSkill
-from skills_mcp.skill.problems import Problem, has_control
+from skills_mcp.problems import Problem, has_control
 
 # A page of a listing: what the Skills API accepts (reference §3.2).
 LIMIT_MIN, LIMIT_MAX = 1, 1000

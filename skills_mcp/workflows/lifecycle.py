@@ -12,9 +12,9 @@ from skills_mcp.api.models import DeleteSkillResult, DownloadResult, FileEntry
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import SkillsMcpError
 from skills_mcp.limits import MAX_UPLOAD_BYTES
+from skills_mcp.problems import Problem
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.paths import resolve_allowed
-from skills_mcp.skill.problems import Problem
 from skills_mcp.terms import ask
 from skills_mcp.workflows.inputs import check_skill_id, check_version, refuse
 

@@ -17,11 +17,11 @@ import anyio.to_thread
 from skills_mcp.api.models import Skill
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, ConfigError, InvalidSkill, SkillsMcpError
+from skills_mcp.problems import Problem
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.discover import Discovery, discover, is_skill_folder
 from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.paths import resolve_allowed
-from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import check_folder
 from skills_mcp.terms import TOOL
 from skills_mcp.workflows import pool, same_name

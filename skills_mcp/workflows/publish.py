@@ -15,9 +15,9 @@ from skills_mcp.api.models import FileEntry, LeftOut, ProblemEntry, PublishResul
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import InvalidSkill, SkillsMcpError
 from skills_mcp.limits import MAX_UPLOAD_BYTES
+from skills_mcp.problems import Problem
 from skills_mcp.reporting import Reporter
 from skills_mcp.skill.packaging import Package
-from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import SkillCheck, check_folder
 from skills_mcp.terms import ask
 from skills_mcp.workflows import compare, same_name

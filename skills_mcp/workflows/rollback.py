@@ -15,9 +15,9 @@ import anyio.to_thread
 from skills_mcp.api.models import RollbackResult
 from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, InvalidSkill, SkillsMcpError
+from skills_mcp.problems import Problem
 from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill.packaging import Package
-from skills_mcp.skill.problems import Problem
 from skills_mcp.skill.validation import check_folder
 from skills_mcp.workflows.inputs import check_skill_id, check_version, refuse
 from skills_mcp.workflows.lifecycle import MAX_ARCHIVE_BYTES
