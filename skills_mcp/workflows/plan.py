@@ -96,13 +96,12 @@ async def plan(
     found, lock = await anyio.to_thread.run_sync(lambda: (discover(root), LockFile.load(root)))
     works = [Work(PlannedSkill(name=None, path=f, skill_id=None, action="create"), root / f) for f in found.folders]
     works += [_linked(f) for f in found.linked]
-    limiter = anyio.CapacityLimiter(concurrency)
-    await _each(api, works, limiter, lambda w: _validate(w, allowed, lock))
+    await _each(api, works, concurrency, lambda w: _validate(w, allowed, lock))
     _same_name_folders(works)
     names: dict[str, str | None] = {}
-    await _match(api, works, limiter, names)
-    await _each(api, works, limiter, lambda w: _compare(api, w, allowed, detail=detail))
-    works += await _deletes(api, lock, found, works, limiter)
+    await _match(api, works, concurrency, names)
+    await _each(api, works, concurrency, lambda w: _compare(api, w, allowed, detail=detail))
+    works += await _deletes(api, lock, found, works, concurrency)
     works.sort(key=lambda w: w.row.path)
     await reporter.say(f"Planned {len(works)} skill(s) under {root}.")
     return Planned(root, lock, works, found.problems, allowed, names)
@@ -133,23 +132,20 @@ def _linked(folder: str) -> Work:
     return work
 
 
-async def _each(
-    api: SkillsAPI, works: list[Work], limiter: anyio.CapacityLimiter, step: Callable[[Work], Awaitable[None]]
-) -> None:
-    """`step` for every work still in play, at most `limiter` at once; one skill's failure is its own."""
+async def _each(api: SkillsAPI, works: list[Work], concurrency: int, step: Callable[[Work], Awaitable[None]]) -> None:
+    """`step` for every work still in play, at most `concurrency` at once; one skill's failure is its own."""
 
     async def one(work: Work) -> None:
-        async with limiter:
-            try:
-                with api.fresh_budget():
-                    await step(work)
-            except ConfigError:
-                raise  # no key, a bad base URL: the same for every skill, so said once
-            except SkillsMcpError as exc:
-                work.invalid([str(exc)], exc)
+        try:
+            with api.fresh_budget():
+                await step(work)
+        except ConfigError:
+            raise  # no key, a bad base URL: the same for every skill, so said once
+        except SkillsMcpError as exc:
+            work.invalid([str(exc)], exc)
 
     try:
-        await pool.each([w for w in works if w.row.action != "invalid"], int(limiter.total_tokens), one)
+        await pool.each([w for w in works if w.row.action != "invalid"], concurrency, one)
     except* ConfigError as group:
         raise group.exceptions[0] from None
 
@@ -191,15 +187,13 @@ def _same_name_folders(works: list[Work]) -> None:
                                       "keep one folder per skill name; rename or remove the others.")])  # fmt: skip
 
 
-async def _match(
-    api: SkillsAPI, works: list[Work], limiter: anyio.CapacityLimiter, names: dict[str, str | None]
-) -> None:
+async def _match(api: SkillsAPI, works: list[Work], concurrency: int, names: dict[str, str | None]) -> None:
     """The lock file first (one read of the skill it names), else by name among the custom skills."""
-    await _each(api, [w for w in works if w.lock is not None], limiter, lambda w: _by_lock(api, w))
+    await _each(api, [w for w in works if w.lock is not None], concurrency, lambda w: _by_lock(api, w))
     unmatched = [w for w in works if w.row.action == "create" and w.lock is None]
     if not unmatched:
         return  # a current lock costs no listing at all
-    named = await same_name.skills_named(api, {w.row.name for w in unmatched if w.row.name}, limiter, known=names)
+    named = await same_name.skills_named(api, {w.row.name for w in unmatched if w.row.name}, concurrency, known=names)
     for work in unmatched:
         matches = named.get(work.row.name or "", [])
         if len(matches) > 1:
@@ -250,9 +244,7 @@ async def _compare(api: SkillsAPI, work: Work, allowed: Sequence[Path], *, detai
         work.comparison.version = None
 
 
-async def _deletes(
-    api: SkillsAPI, lock: LockFile, found: Discovery, works: list[Work], limiter: anyio.CapacityLimiter
-) -> list[Work]:
+async def _deletes(api: SkillsAPI, lock: LockFile, found: Discovery, works: list[Work], concurrency: int) -> list[Work]:
     """Lock entries whose folder is gone. Only skills this lock recorded, and never one a folder still uses
     (a folder that moved is matched again by name: its old entry just goes)."""
     present = {w.row.path for w in works}
@@ -274,5 +266,5 @@ async def _deletes(
             work.row.problems.append(f"Skill {work.lock.skill_id} is already gone from the workspace; sync --prune "
                                      "removes its entry from the lock file.")  # fmt: skip
 
-    await _each(api, rows, limiter, still_there)
+    await _each(api, rows, concurrency, still_there)
     return rows

@@ -32,7 +32,7 @@ FIND_CONCURRENCY = 8
 async def skills_named(
     api: SkillsAPI,
     names: Collection[str],
-    limiter: anyio.CapacityLimiter | None = None,
+    concurrency: int = FIND_CONCURRENCY,
     *,
     known: dict[str, str | None] | None = None,
     newest_page: bool = False,
@@ -49,7 +49,6 @@ async def skills_named(
         skills = (await api.list_skills(source="custom", limit=FIND_PAGE_SIZE)).data
     else:
         skills = await api.all_skills(source="custom", page_size=FIND_PAGE_SIZE)
-    limiter = limiter or anyio.CapacityLimiter(FIND_CONCURRENCY)
     known = {} if known is None else known
     found: dict[str, list[Skill]] = {}
     failures: list[SkillsMcpError] = []
@@ -60,20 +59,19 @@ async def skills_named(
         elif skill.latest is None:  # no version, so no name
             return
         else:
-            async with limiter:
-                try:
-                    name = known[skill.id] = (await api.get_skill_version(skill.id, "latest")).name
-                except APIError as exc:
-                    if exc.status != 404:  # a 404: deleted, or emptied, since it was listed; it has no name now
-                        failures.append(exc)
-                    return
-                except SkillsMcpError as exc:  # kept, to be raised as itself rather than in an ExceptionGroup
+            try:
+                name = known[skill.id] = (await api.get_skill_version(skill.id, "latest")).name
+            except APIError as exc:
+                if exc.status != 404:  # a 404: deleted, or emptied, since it was listed; it has no name now
                     failures.append(exc)
-                    return
+                return
+            except SkillsMcpError as exc:  # kept, to be raised as itself rather than in an ExceptionGroup
+                failures.append(exc)
+                return
         if name is not None and name in names:
             found.setdefault(name, []).append(skill)
 
-    await pool.each(skills, int(limiter.total_tokens), read)
+    await pool.each(skills, concurrency, read)
     if failures:
         raise failures[0]
     return {name: oldest_first(matches) for name, matches in found.items()}

@@ -39,26 +39,24 @@ async def sync(
 ) -> PlanResult:
     """Plan, then create, update and (with `prune`) delete; one progress line per skill done."""
     planned = await plan(api, allowed, path, concurrency=concurrency, detail=False)
-    limiter = anyio.CapacityLimiter(concurrency)
     written: set[str] = set()  # folders whose entry this sync wrote (over the old one, which is then freed)
     done = 0
 
     async def apply(work: Work) -> None:
         nonlocal done
-        async with limiter:
-            try:
-                with api.fresh_budget():
-                    entry = await _apply(api, planned, work, prune=prune)
-                if entry is not None:
-                    planned.lock.entries[entry.folder] = entry
-                    written.add(entry.folder)
-                work.lock = None
-            except ConfigError:
-                raise  # the same for every skill: said once
-            except SkillsMcpError as exc:
-                work.error = exc
-                work.row.problems.append(str(exc))
-                work.row.status = "failed"
+        try:
+            with api.fresh_budget():
+                entry = await _apply(api, planned, work, prune=prune)
+            if entry is not None:
+                planned.lock.entries[entry.folder] = entry
+                written.add(entry.folder)
+            work.lock = None
+        except ConfigError:
+            raise  # the same for every skill: said once
+        except SkillsMcpError as exc:
+            work.error = exc
+            work.row.problems.append(str(exc))
+            work.row.status = "failed"
         done += 1
         await reporter.say(f"[{done}/{len(planned.works)}] {progress_line(work)}")
 
