@@ -12,7 +12,7 @@ from conftest import API_KEY
 from mcp.server.mcpserver.exceptions import ToolError
 
 from skills_mcp.config import Settings
-from skills_mcp.server.tools import AppState, _tool_call
+from skills_mcp.server.calls import AppState, tool_call
 
 
 def context() -> SimpleNamespace:
@@ -25,10 +25,10 @@ def test_an_unexpected_exception_is_a_clear_tool_error(caplog: pytest.LogCapture
     """Issue 10 §6: it used to reach the agent as a bare "Error executing tool ...: <whatever it said>"."""
 
     async def call() -> None:
-        with _tool_call(context()):  # type: ignore[arg-type]
+        with tool_call(context()):  # type: ignore[arg-type]
             raise KeyError(f"internal detail {API_KEY}")
 
-    with caplog.at_level(logging.ERROR, logger="skills_mcp.server.tools"), pytest.raises(ToolError) as raised:
+    with caplog.at_level(logging.ERROR, logger="skills_mcp.server.calls"), pytest.raises(ToolError) as raised:
         anyio.run(call)
     text = str(raised.value)
     assert text == (
@@ -41,7 +41,7 @@ def test_an_unexpected_exception_is_a_clear_tool_error(caplog: pytest.LogCapture
 
 def test_a_progress_note_leaves_the_warning_filters_of_other_tasks_alone() -> None:
     """Issue 14: `catch_warnings()` around the await swapped the process-wide filter list while other tasks ran."""
-    from skills_mcp.server.tools import _reporter
+    from skills_mcp.server.calls import reporter
 
     seen: list[bool] = []
 
@@ -49,5 +49,5 @@ def test_a_progress_note_leaves_the_warning_filters_of_other_tasks_alone() -> No
         seen.append(warnings.filters is filters)
 
     filters = warnings.filters
-    anyio.run(_reporter(SimpleNamespace(info=info)).say, "a note")  # type: ignore[arg-type]
+    anyio.run(reporter(SimpleNamespace(info=info)).say, "a note")  # type: ignore[arg-type]
     assert seen == [True]

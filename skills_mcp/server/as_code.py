@@ -11,17 +11,8 @@ from pydantic import Field
 
 from skills_mcp import summaries
 from skills_mcp.api.models import RollbackResult
-from skills_mcp.server.tools import (
-    Roots,
-    SkillId,
-    State,
-    Version,
-    _allowed,
-    _api,
-    _reporter,
-    _result,
-    _tool_call,
-)
+from skills_mcp.server import calls
+from skills_mcp.server.calls import Roots, SkillId, State, Version
 from skills_mcp.workflows.plan_result import PlanResult
 
 SkillsDir = Annotated[
@@ -45,9 +36,9 @@ async def plan_skills(path: SkillsDir, roots: Roots, ctx: State) -> Annotated[Ca
     from skills_mcp.workflows import plan as planner
     from skills_mcp.workflows import sync as syncer
 
-    with _tool_call(ctx):
-        result = (await planner.plan(_api(ctx), _allowed(ctx, roots), path)).result()
-    return _result(ctx, result, syncer.render(result, synced=False))
+    with calls.tool_call(ctx):
+        result = (await planner.plan(calls.api(ctx), calls.allowed(ctx, roots), path)).result()
+    return calls.result(ctx, result, syncer.render(result, synced=False))
 
 
 async def sync_skills(
@@ -71,9 +62,11 @@ async def sync_skills(
     """
     from skills_mcp.workflows import sync as syncer
 
-    with _tool_call(ctx):
-        result = await syncer.sync(_api(ctx), _allowed(ctx, roots), path, prune=prune, reporter=_reporter(ctx))
-    return _result(ctx, result, syncer.render(result, synced=True))
+    with calls.tool_call(ctx):
+        result = await syncer.sync(
+            calls.api(ctx), calls.allowed(ctx, roots), path, prune=prune, reporter=calls.reporter(ctx)
+        )
+    return calls.result(ctx, result, syncer.render(result, synced=True))
 
 
 async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Annotated[CallToolResult, RollbackResult]:
@@ -85,9 +78,9 @@ async def rollback_skill(skill_id: SkillId, version: Version, ctx: State) -> Ann
     """
     from skills_mcp.workflows import rollback as rollbacks
 
-    with _tool_call(ctx):
-        result = await rollbacks.rollback(_api(ctx), skill_id, version, _reporter(ctx))
-    return _result(ctx, result, " ".join([summaries.rolled_back(result), *(result.warnings or [])]))
+    with calls.tool_call(ctx):
+        result = await rollbacks.rollback(calls.api(ctx), skill_id, version, calls.reporter(ctx))
+    return calls.result(ctx, result, " ".join([summaries.rolled_back(result), *(result.warnings or [])]))
 
 
 TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
