@@ -17,7 +17,7 @@ def check_limit(limit: int, *, where: str = "limit") -> list[Problem]:
     if LIMIT_MIN <= limit <= LIMIT_MAX:
         return []
     return [Problem(where, f"{limit} is not between {LIMIT_MIN} and {LIMIT_MAX}.",
-                    f"pass a page size from {LIMIT_MIN} to {LIMIT_MAX}; next_page gives the rest.")]  # fmt: skip
+                    f"pass a page size from {LIMIT_MIN} to {LIMIT_MAX}; later pages hold the rest.")]  # fmt: skip
 
 
 def check_skill_id(skill_id: str, *, where: str = "skill_id") -> list[Problem]:
