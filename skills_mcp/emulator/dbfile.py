@@ -91,6 +91,9 @@ class Database:
     def _connect(self) -> sqlite3.Connection:
         if self.data_dir is None:
             db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            # Freed pages die with the process, so zeroing them (some builds' default) is work for nothing:
+            # deleting a 28 MB version took 17 ms, 3 ms without.
+            db.execute("PRAGMA secure_delete = OFF")
         else:
             db = sqlite3.connect(self.data_dir / DB, timeout=BUSY_TIMEOUT, isolation_level=None)
             db.execute("PRAGMA journal_mode = WAL")  # kept in the file; readers then never wait for a writer
