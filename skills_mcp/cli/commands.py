@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from skills_mcp import summaries
 from skills_mcp.api import local
 from skills_mcp.api.models import PublishResult
-from skills_mcp.cli import output
+from skills_mcp.cli import options, output
 from skills_mcp.cli.options import API_OPTIONS, PAGE_LIMIT, HelpFormatter, Parser, api_options, log_option
-from skills_mcp.config import Settings, local_data_dir
+from skills_mcp.config import local_data_dir
 from skills_mcp.errors import SkillsMcpError
 from skills_mcp.reporting import Reporter
 from skills_mcp.terms import CLI, Terms, terms
@@ -169,14 +169,7 @@ def run(work: Work, args: argparse.Namespace, finish: Finish | None = None) -> i
     """Run a command that calls the API; the result goes to stdout, everything else to stderr. `finish`:
     the exit code of a result that can be a failure (a sync with failed skills); it runs before the output,
     to set the result's `error` member."""
-    settings = Settings.from_env(
-        beta=args.beta,
-        workspace_id=args.workspace_id,
-        timeout=args.timeout,
-        max_attempts=args.max_attempts,
-        local=args.local,
-        data_dir=args.data_dir,
-    )
+    settings = options.settings(args)
     said = terms(CLI, settings.local)
     if settings.local:  # on a line of its own, so nobody mistakes it for a real publish
         print(local.LABEL, file=sys.stderr, flush=True)

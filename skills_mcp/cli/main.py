@@ -210,17 +210,9 @@ def _prepare(args: argparse.Namespace) -> Callable[[], int]:
         return lambda: int(args.job(args))
 
     from skills_mcp.api import local
-    from skills_mcp.config import Settings
+    from skills_mcp.cli import options
 
-    settings = Settings.from_env(
-        allow_dirs=args.allow_dir,
-        beta=args.beta,
-        workspace_id=args.workspace_id,
-        timeout=args.timeout,
-        max_attempts=args.max_attempts,
-        local=args.local,
-        data_dir=args.data_dir,
-    )
+    settings = options.settings(args, allow_dirs=args.allow_dir)
     http = args.transport == "streamable-http"
     if http and not settings.allow_dirs:
         # Stateless HTTP never has client roots, so the fallback would be the whole home folder.

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
-from skills_mcp.config import RetryPolicy, positive
+from skills_mcp.config import RetryPolicy, Settings, positive
 from skills_mcp.errors import UsageError
 from skills_mcp.workflows.inputs import check_limit
 
@@ -150,3 +150,16 @@ def log_option(top: bool) -> Parser:
         help="how much to log on stderr (default: INFO; commands show warnings and errors only at INFO)",
     )
     return parser
+
+
+def settings(args: argparse.Namespace, allow_dirs: list[str] | None = None) -> Settings:
+    """The settings the API options on the command line name; the environment fills in the rest."""
+    return Settings.from_env(
+        allow_dirs=allow_dirs,
+        beta=args.beta,
+        workspace_id=args.workspace_id,
+        timeout=args.timeout,
+        max_attempts=args.max_attempts,
+        local=args.local,
+        data_dir=args.data_dir,
+    )

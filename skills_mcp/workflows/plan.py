@@ -205,13 +205,20 @@ async def _match(api: SkillsAPI, works: list[Work], concurrency: int, names: dic
             work.row.skill_id = matches[0].id
 
 
-async def _by_lock(api: SkillsAPI, work: Work) -> None:
-    assert work.lock is not None
+async def _skill_or_none(api: SkillsAPI, skill_id: str) -> Skill | None:
+    """The skill a lock entry names, or None when the workspace no longer has it."""
     try:
-        work.skill = await api.get_skill(work.lock.skill_id)
+        return await api.get_skill(skill_id)
     except APIError as exc:
         if exc.status != 404:
             raise
+        return None
+
+
+async def _by_lock(api: SkillsAPI, work: Work) -> None:
+    assert work.lock is not None
+    work.skill = await _skill_or_none(api, work.lock.skill_id)
+    if work.skill is None:
         work.invalid([_lock_gone(work.lock)])
         return
     work.row.skill_id = work.lock.skill_id
@@ -258,11 +265,8 @@ async def _deletes(api: SkillsAPI, lock: LockFile, found: Discovery, works: list
 
     async def still_there(work: Work) -> None:
         assert work.lock is not None
-        try:
-            work.skill = await api.get_skill(work.lock.skill_id)
-        except APIError as exc:
-            if exc.status != 404:
-                raise
+        work.skill = await _skill_or_none(api, work.lock.skill_id)
+        if work.skill is None:
             work.row.problems.append(f"Skill {work.lock.skill_id} is already gone from the workspace; sync --prune "
                                      "removes its entry from the lock file.")  # fmt: skip
 
