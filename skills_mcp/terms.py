@@ -66,6 +66,8 @@ _TOOL = {
     "force": "force=true",
     "page": "page={0}",
     "visible": "this key can see",
+    "delete_skill_all": "delete_skill with skill_id {0} and delete_versions=true",
+    "show_version": "get_skill_version with skill_id {0} and version {1}",
     "key_setup": 'Add it to the "env" block of this server in your MCP client config (for Claude Desktop: '
     "claude_desktop_config.json), then restart the client.",
 }
@@ -84,6 +86,8 @@ _CLI = {
     "force": "--force",
     "page": "--page {0}",
     "visible": "this key can see",
+    "delete_skill_all": "`skills-mcp delete {0} --all-versions`",
+    "show_version": "`skills-mcp get {0} {1}`",
     "key_setup": "Set it in your shell (export ANTHROPIC_API_KEY=sk-ant-...), or add --local to use the "
     "embedded emulator, which needs no key.",
 }

@@ -103,3 +103,22 @@ def test_the_server_reports_a_warning_field_in_its_output_schema(mcp: McpSession
     schema = mcp.tools()["publish_skill"].output_schema
     assert schema is not None and "warnings" in schema["properties"]
     assert "version" not in schema.get("required", [])
+
+
+def test_cli_says_how_to_read_a_landed_skill_in_its_own_words(api: Emulator, tmp_path: Path) -> None:
+    """The warning of a create whose version could not be read back names the command to type, not the tool."""
+    folder = str(write_skill(tmp_path))
+    env = {"ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": API_KEY}
+    api.state.faults.push(
+        Fault(status=500, headers={"x-should-retry": "false"}, method="GET", path_prefix="/v1/skills/skill_", times=50)
+    )
+
+    made = cli("create", folder, "--json", env=env)
+    api.state.faults.clear()
+
+    assert made.returncode == 0, made.stderr
+    [skill] = api.state.store.skills.values()
+    warnings = json.loads(made.stdout)["warnings"]
+    assert any(f"`skills-mcp get {skill.id} {skill.versions[0].id}`" in w for w in warnings), warnings
+    for tool_word in ("get_skill_version", "list_skills", "skill_id"):
+        assert not any(tool_word in w for w in warnings), warnings

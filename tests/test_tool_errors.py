@@ -49,5 +49,6 @@ def test_a_progress_note_leaves_the_warning_filters_of_other_tasks_alone() -> No
         seen.append(warnings.filters is filters)
 
     filters = warnings.filters
-    anyio.run(reporter(SimpleNamespace(info=info)).say, "a note")  # type: ignore[arg-type]
+    ctx = SimpleNamespace(info=info, request_context=context().request_context)
+    anyio.run(reporter(ctx).say, "a note")  # type: ignore[arg-type]
     assert seen == [True]

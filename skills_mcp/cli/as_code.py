@@ -95,7 +95,7 @@ async def _sync(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[
 
     path, allowed = commands._here(args.dir)
     result = await syncer.sync(
-        api, allowed, path, prune=args.prune, concurrency=args.concurrency, reporter=commands._reporter()
+        api, allowed, path, prune=args.prune, concurrency=args.concurrency, reporter=commands._reporter(said)
     )
     return result, syncer.render(result, synced=True)
 

@@ -236,26 +236,26 @@ def _here(path: str) -> tuple[str, list[Path]]:
     return str(absolute), [Path(absolute.anchor)]
 
 
-def _reporter() -> Reporter:
+def _reporter(said: Terms) -> Reporter:
     async def note(message: str) -> None:
         print(message, file=sys.stderr)
 
     if not sys.stderr.isatty():
-        return Reporter(note=note)
+        return Reporter(note=note, terms=said)
 
     async def progress(done: int, total: int) -> None:
         share = done / total if total else 1.0
         end = "\n" if done >= total else ""
         print(f"\r  {share:6.1%}  {done / 1e6:,.1f} of {total / 1e6:,.1f} MB", end=end, file=sys.stderr, flush=True)
 
-    return Reporter(progress=progress, note=note)
+    return Reporter(progress=progress, note=note, terms=said)
 
 
 async def _publish(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:
     from skills_mcp.workflows import publish as publisher
 
     path, allowed = _here(args.path)
-    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter(), force=args.force)
+    result = await publisher.publish_skill(api, allowed, path, args.skill_id, _reporter(said), force=args.force)
     return result, _published(result, said)
 
 
@@ -264,7 +264,7 @@ async def _create(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tupl
 
     path, allowed = _here(args.path)
     result = await publisher.create_skill(
-        api, allowed, path, args.display_name, _reporter(), allow_duplicate=args.allow_duplicate
+        api, allowed, path, args.display_name, _reporter(said), allow_duplicate=args.allow_duplicate
     )
     return result, _published(result, said)
 
@@ -278,7 +278,7 @@ def _published(result: PublishResult, said: Terms) -> str:
 async def _rollback(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tuple[BaseModel, str]:
     from skills_mcp.workflows import rollback as rollbacks
 
-    result = await rollbacks.rollback(api, args.skill_id, args.version, _reporter())
+    result = await rollbacks.rollback(api, args.skill_id, args.version, _reporter(said))
     for warning in result.warnings or []:
         print(f"skills-mcp: warning: {warning}", file=sys.stderr)
     return result, summaries.rolled_back(result)
@@ -313,7 +313,7 @@ async def _download(api: SkillsAPI, args: argparse.Namespace, said: Terms) -> tu
 
     dest, allowed = _here(args.dest)
     result = await lifecycle.download(
-        api, allowed, args.skill_id, args.version, dest, overwrite=args.overwrite, reporter=_reporter()
+        api, allowed, args.skill_id, args.version, dest, overwrite=args.overwrite, reporter=_reporter(said)
     )
     return result, summaries.downloaded(result)
 

@@ -154,7 +154,7 @@ def reporter(ctx: State) -> Reporter:
     async def note(message: str) -> None:
         await ctx.info(message, logger_name="skills-mcp")
 
-    return Reporter(progress=progress, note=note)
+    return Reporter(progress=progress, note=note, terms=terms_of(ctx))
 
 
 def result(ctx: State, model: BaseModel, summary: str) -> CallToolResult:

@@ -68,21 +68,23 @@ async def create_skill(
     package = await _package(path, allowed, problems, reporter)
     name = package.folder_name
     if allow_duplicate:
-        return await _read_back(api, await api.create_skill(package, display_name=display_name, reporter=reporter))
+        return await _read_back(
+            api, await api.create_skill(package, display_name=display_name, reporter=reporter), reporter
+        )
     async with _name_locks.setdefault(name, anyio.Lock()):
         existing = await find_skills_named(api, name)
         if existing:
             raise SkillsMcpError(*same_name.already_named(name, existing))
         created = await api.create_skill(package, display_name=display_name, reporter=reporter)
-        winner, warnings = await _race_winner(api, name, created)
+        winner, warnings = await _race_winner(api, name, created, reporter)
         if winner is None:
-            return await _read_back(api, created, warnings)
+            return await _read_back(api, created, reporter, warnings)
         left = await same_name.remove(api, created)
         raise SkillsMcpError(
             f"Skill {winner.id}, also named '{name}', was created at the same time as this call's "
-            f"{created.id} and is older, so {created.id} "
-            + (f"could not be removed: {left}" if left else "was removed again.")
-            + f" To add a version to {winner.id}, use ",
+            f"{created.id} and is older, so {created.id} ",
+            *(("could not be removed: ", *left) if left else ("was removed again.",)),
+            f" To add a version to {winner.id}, use ",
             ask("publish"),
             "; for a second skill of this name, ",
             ask("create_duplicate"),
@@ -133,9 +135,9 @@ async def create_converging(
             return await find_skills_named(api, name)
         return (await same_name.skills_named(api, {name}, known=known, newest_page=True)).get(name, [])
 
-    winner, warnings = await _race_winner(api, name, created, rivals)
+    winner, warnings = await _race_winner(api, name, created, reporter, rivals)
     if winner is None:
-        return await _read_back(api, created, warnings)
+        return await _read_back(api, created, reporter, warnings)
     return await _move(api, package, created, winner, reporter)
 
 
@@ -157,7 +159,11 @@ async def _the_skill_named(api: SkillsAPI, name: str, reporter: Reporter) -> Ski
 
 
 async def _race_winner(
-    api: SkillsAPI, name: str, created: Skill, find: Callable[[], Awaitable[list[Skill]]] | None = None
+    api: SkillsAPI,
+    name: str,
+    created: Skill,
+    reporter: Reporter,
+    find: Callable[[], Awaitable[list[Skill]]] | None = None,
 ) -> tuple[Skill | None, list[str]]:
     """After a create: the older skill of this name that wins over ours (None if ours is the oldest).
 
@@ -167,8 +173,13 @@ async def _race_winner(
         rivals = {s.id: s for s in await (find() if find is not None else find_skills_named(api, name))}
     except SkillsMcpError as exc:
         return None, [
-            f"Whether another call created a skill named '{name}' at the same moment could not be checked "
-            f"({exc}); list_skills shows the skills."
+            reporter.terms.say(
+                f"Whether another call created a skill named '{name}' at the same moment could not be checked (",
+                exc,
+                "); ",
+                ask("list"),
+                " shows the skills.",
+            )
         ]
     rivals.setdefault(created.id, created)  # a listing that does not show ours yet
     winner = same_name.oldest_first(rivals.values())[0]
@@ -187,13 +198,15 @@ async def _move(api: SkillsAPI, package: Package, created: Skill, winner: Skill,
         left = await same_name.remove(api, created)
         raise SkillsMcpError(
             f"This call created skill {created.id}, but {winner.id} of the same name is older, and adding "
-            f"the version to it failed: {exc} "
-            + (f"{created.id} could not be removed: {left}" if left else f"{created.id} was removed again.")
+            "the version to it failed: ",
+            exc,
+            f" {created.id} ",
+            *(("could not be removed: ", *left) if left else ("was removed again.",)),
         ) from None
     left = await same_name.remove(api, created)
     if left:
-        moved.warnings = [f"The version is on {winner.id}, but the duplicate {created.id} made by this call "
-                          f"could not be removed: {left}"]  # fmt: skip
+        moved.warnings = [reporter.terms.say(f"The version is on {winner.id}, but the duplicate {created.id} made by "
+                                             "this call could not be removed: ", *left)]  # fmt: skip
     return moved
 
 
@@ -221,7 +234,9 @@ async def find_skills_named(api: SkillsAPI, name: str) -> list[Skill]:
     return (await same_name.skills_named(api, {name})).get(name, [])
 
 
-async def _read_back(api: SkillsAPI, created: Skill, warnings: list[str] | None = None) -> PublishResult:
+async def _read_back(
+    api: SkillsAPI, created: Skill, reporter: Reporter, warnings: list[str] | None = None
+) -> PublishResult:
     """The created skill with its first version. The create has landed, so a failed read is a warning, never
     an error: an agent told "error" would create the skill again."""
     warnings = list(warnings or [])
@@ -231,8 +246,13 @@ async def _read_back(api: SkillsAPI, created: Skill, warnings: list[str] | None 
         version = await api.get_skill_version(created.id, ref or "latest")
     except SkillsMcpError as exc:
         warnings.append(
-            f"The skill was created, but its new version could not be read back ({exc}). Do not create it "
-            f"again: get_skill_version with skill_id {created.id} and version {ref or 'latest'} shows it."
+            reporter.terms.say(
+                "The skill was created, but its new version could not be read back (",
+                exc,
+                "). Do not create it again: ",
+                ask("show_version", created.id, ref or "latest"),
+                " shows it.",
+            )
         )
     return PublishResult(action="created_skill", skill=created, version=version, warnings=warnings or None)
 

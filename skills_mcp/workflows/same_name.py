@@ -77,7 +77,7 @@ async def skills_named(
     return {name: oldest_first(matches) for name, matches in found.items()}
 
 
-async def remove(api: SkillsAPI, skill: Skill) -> str | None:
+async def remove(api: SkillsAPI, skill: Skill) -> tuple[Part, ...] | None:
     """Delete a skill this call made, its version first; what went wrong (with what to do), or None."""
     try:
         ref = skill.latest
@@ -85,7 +85,7 @@ async def remove(api: SkillsAPI, skill: Skill) -> str | None:
             await api.delete_skill_version(skill.id, version)
         await api.delete_skill(skill.id)
     except SkillsMcpError as exc:
-        return f"{exc} Delete it with delete_skill (skill_id {skill.id}, delete_versions true)."
+        return (exc, " Delete it with ", ask("delete_skill_all", skill.id), ".")
     return None
 
 
