@@ -71,7 +71,7 @@ def messages(result: SkillCheck) -> list[str]:
 
 def package_of(result: SkillCheck) -> Package:
     assert result.ok and result.scan is not None, messages(result)
-    return Package(result.folder_name, result.scan.files, result.scan.archive)
+    return result.package()
 
 
 def body(package: Package) -> bytes:

@@ -184,3 +184,16 @@ def test_a_skill_with_no_version_differs(api: Emulator, tmp_path: Path) -> None:
     result = compare(api, skill_id, package_of(folder))
     assert not result.unchanged and result.decided_by == "no-version"
     assert result.changes is not None and result.changes.added == ["SKILL.md", "data/a.txt", "scripts/x.py"]
+
+
+def test_a_new_description_decides_without_reading_the_files(api: Emulator, tmp_path: Path) -> None:
+    """Step 2 needs only SKILL.md's frontmatter, which validation already parsed: the files are not hashed."""
+    folder = write_skill(tmp_path, files=FILES)
+    skill_id = uploaded(api, folder)
+    write_skill(tmp_path, files=FILES, frontmatter="name: pdf-tools\ndescription: New words.\n")
+    package = package_of(folder)
+    (folder / "scripts/x.py").unlink()  # a read of the files now would fail: the package no longer matches disk
+
+    result = compare(api, skill_id, package, description="New words.")
+
+    assert result.decided_by == "frontmatter" and result.local_hash is None and result.digests == []

@@ -22,7 +22,7 @@ from skills_mcp.skill.validation import check_folder
 def package_of(path: Path) -> Package:
     check = check_folder(str(path), [path.parent])
     assert check.ok and check.scan is not None, check.problems
-    return Package(check.folder_name, check.scan.files, check.scan.archive)
+    return check.package()
 
 
 def zipped(entries: dict[str, bytes], **info: object) -> io.BytesIO:

@@ -15,8 +15,8 @@ import functools
 import mimetypes
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -38,9 +38,13 @@ CHUNK_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class Package:
+    """What an upload sends: the validated files, and SKILL.md's frontmatter as validation parsed it (what the
+    API reads the name and description from), so nothing after validation reads SKILL.md again to learn them."""
+
     folder_name: str
     files: list[SkillFile]
     archive: ArchiveSource | None = None  # the files are entries of this archive, streamed from it
+    frontmatter: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def total_bytes(self) -> int:

@@ -12,6 +12,7 @@ from skills_mcp.limits import MAX_FILES, MAX_SKILL_MD_BYTES, MAX_UPLOAD_BYTES
 from skills_mcp.problems import Problem, shown
 from skills_mcp.skill import skill_md
 from skills_mcp.skill.folder import scan_folder
+from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.parts import FolderScan, SkillFile
 from skills_mcp.skill.paths import display_name, resolve_allowed, wire_name_problem
 from skills_mcp.skill.reopen import Opener
@@ -30,6 +31,11 @@ class SkillCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def package(self) -> Package:
+        """The upload of a folder that passed: call only when `ok`."""
+        assert self.scan is not None
+        return Package(self.folder_name, self.scan.files, self.scan.archive, self.frontmatter or {})
 
 
 def check_folder(raw_path: str, allowed: Sequence[Path]) -> SkillCheck:

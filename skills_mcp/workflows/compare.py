@@ -29,7 +29,6 @@ from skills_mcp.reporting import QUIET, Reporter
 from skills_mcp.skill import skill_md
 from skills_mcp.skill.content_hash import FileDigest, archive_digests, content_hash, package_digests
 from skills_mcp.skill.packaging import Package
-from skills_mcp.skill.reopen import Opener
 from skills_mcp.workflows.lifecycle import MAX_ARCHIVE_BYTES
 from skills_mcp.workflows.lockfile import LockEntry
 
@@ -60,7 +59,7 @@ class Changes:
 class Comparison:
     unchanged: bool
     decided_by: DecidedBy
-    local_hash: str
+    local_hash: str | None  # None when the frontmatter decided, so the files were not read
     changes: Changes | None  # None when not known without a download
     digests: list[FileDigest] = field(default_factory=list)  # the local files', for a lock entry
     version: SkillVersion | None = None  # the newest version, when it was read (not when the lock decided)
@@ -77,14 +76,16 @@ async def compare_with_newest(
     *,
     detail: bool = False,
 ) -> Comparison:
-    """Compare `package` with the newest version of `skill` (as `get_skill` returned it); see the module."""
-    digests = await anyio.to_thread.run_sync(package_digests, package)
-    local_hash = content_hash(digests)
+    """Compare `package` with the newest version of `skill` (as `get_skill` returned it); see the module.
+    The local files are read (and hashed) only by the steps that compare them."""
     skill_id = skill.id
     newest = skill.latest
     if newest is None:
-        return Comparison(False, "no-version", local_hash, Changes(added=[d.path for d in digests]), digests)
+        digests = await _local_digests(package)
+        return Comparison(False, "no-version", content_hash(digests), Changes(added=[d.path for d in digests]), digests)
     if lock is not None and lock.skill_id == skill_id and lock.version == newest:
+        digests = await _local_digests(package)
+        local_hash = content_hash(digests)
         changes = diff(digests, lock.files)
         unchanged = lock.content_hash == local_hash
         if not unchanged and skill_md.SKILL_MD in changes.modified:
@@ -96,23 +97,27 @@ async def compare_with_newest(
     fields = _named_fields(version, local_name, local_description)
     if fields and not detail:
         changes = Changes(modified=[skill_md.SKILL_MD], frontmatter=fields, complete=False)
-        return Comparison(False, "frontmatter", local_hash, changes, digests, version, newest)
+        return Comparison(False, "frontmatter", None, changes, [], version, newest)
+    digests = await _local_digests(package)
+    local_hash = content_hash(digests)
     ref = version.ref or newest
     remote, remote_md = await _download_digests(api, skill_id, ref, package)
     changes = diff(digests, {d.path: d.sha256 for d in remote})
     if skill_md.SKILL_MD in changes.modified:
-        local_md = await anyio.to_thread.run_sync(local_frontmatter, package)
-        changes.frontmatter = sorted(set(fields) | set(frontmatter_changes(_parsed(remote_md), local_md)))
+        changes.frontmatter = sorted(set(fields) | set(frontmatter_changes(_parsed(remote_md), package.frontmatter)))
     unchanged = not fields and content_hash(remote) == local_hash
     return Comparison(unchanged, "frontmatter" if fields else "content", local_hash, changes, digests, version, ref)
+
+
+async def _local_digests(package: Package) -> list[FileDigest]:
+    return await anyio.to_thread.run_sync(package_digests, package)
 
 
 async def unchanged_result(
     api: SkillsAPI, skill: Skill, package: Package, reporter: Reporter = QUIET
 ) -> PublishResult | None:
     """For a publish: the skill and its newest version when they already hold exactly these files, else None."""
-    local = await anyio.to_thread.run_sync(local_frontmatter, package)
-    name, description = local.get("name"), local.get("description")
+    name, description = package.frontmatter.get("name"), package.frontmatter.get("description")
     comparison = await compare_with_newest(
         api, skill, package, str(name or package.folder_name), str(description or "")
     )
@@ -141,22 +146,6 @@ def diff(local: Iterable[FileDigest], remote: Mapping[str, str]) -> Changes:
 def frontmatter_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     """The frontmatter keys whose values differ (added and removed keys included), sorted."""
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-
-
-def local_frontmatter(package: Package) -> dict[str, Any]:
-    """SKILL.md's frontmatter as validated, read again through the package's own (checked) opener."""
-    file = next(f for f in package.files if f.relpath == skill_md.SKILL_MD)
-    if package.archive is not None:
-        from skills_mcp.skill.archive import ArchiveOpener
-
-        raw = ArchiveOpener(package.archive).read_all(file)
-    else:
-        opener = Opener(file.root)
-        try:
-            raw = opener.read_all(file.relpath, file.real, file.identity)
-        finally:
-            opener.close()
-    return _parsed(raw)
 
 
 def _parsed(raw: bytes | None) -> dict[str, Any]:

@@ -44,7 +44,7 @@ class Work:
     lock: LockEntry | None = None  # this folder's lock entry
     skill: Skill | None = None
     comparison: Comparison | None = None  # without its digests
-    local_hash: str = ""  # the folder's content hash when it was compared
+    local_hash: str | None = None  # the folder's content hash, when comparing it read the files
     error: SkillsMcpError | None = None
 
     def invalid(self, problems: list[Problem] | list[str], error: SkillsMcpError | None = None) -> None:
@@ -170,7 +170,7 @@ async def package_of(work: Work, allowed: Sequence[Path]) -> Package:
     check = await anyio.to_thread.run_sync(check_folder, str(work.root), allowed)
     if check.problems or check.scan is None:
         raise InvalidSkill(check.problems, heading=f"{work.row.path} changed since it was checked")
-    return Package(check.folder_name, check.scan.files, check.scan.archive)
+    return check.package()
 
 
 def _same_name_folders(works: list[Work]) -> None:

@@ -270,7 +270,7 @@ async def _package(path: str, allowed: Sequence[Path], earlier: list[Problem], r
         left_out = ", ".join(f"{s.relpath} ({s.reason})" for s in check.scan.skipped[:10])
         more = len(check.scan.skipped) - 10
         await reporter.say(f"Left out of the upload: {left_out}" + (f" and {more} more" if more > 0 else ""))
-    return Package(check.folder_name, check.scan.files, check.scan.archive)
+    return check.package()
 
 
 def _check_title(display_name: str | None) -> list[Problem]:

@@ -17,7 +17,6 @@ from skills_mcp.api.upload import SkillsAPI
 from skills_mcp.errors import APIError, InvalidSkill, SkillsMcpError
 from skills_mcp.problems import Problem
 from skills_mcp.reporting import QUIET, Reporter
-from skills_mcp.skill.packaging import Package
 from skills_mcp.skill.validation import check_folder
 from skills_mcp.workflows.inputs import check_skill_id, check_version, refuse
 from skills_mcp.workflows.lifecycle import MAX_ARCHIVE_BYTES
@@ -59,6 +58,6 @@ async def rollback(api: SkillsAPI, skill_id: str, version: str, reporter: Report
         for warning in warnings:
             await reporter.say(warning)
         await reporter.say(f"Publishing its {len(scan.files)} files as the new newest version.")
-        package = Package(check.folder_name, scan.files, scan.archive)
+        package = check.package()
         new = await api.create_skill_version(skill_id, package, reporter, skill=skill)
     return RollbackResult(skill_id=skill_id, rolled_back_to=ref, version=new, warnings=warnings or None)
