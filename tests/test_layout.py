@@ -57,3 +57,11 @@ def test_the_client_never_imports_what_sits_above_it() -> None:
     below = imports()["skills_mcp.api.client"]
     assert not below & {"skills_mcp.api.landed", "skills_mcp.api.upload"}
     assert not any(m.startswith(("skills_mcp.workflows", "skills_mcp.server", "skills_mcp.cli")) for m in below)
+
+
+def test_the_emulator_has_no_import_circle_either() -> None:
+    """The README's layout promise covers the whole package: the emulator's routes see its state through a
+    protocol, and the request record lives with the form reader that fills it."""
+    graph = imports()
+    emulator = {name: found for name, found in graph.items() if name.startswith("skills_mcp.emulator")}
+    assert circles({name: found & emulator.keys() for name, found in emulator.items()}) == []
