@@ -9,6 +9,7 @@ from __future__ import annotations
 from skills_mcp.api.models import (
     DeleteSkillResult,
     DownloadResult,
+    LeftOut,
     PublishResult,
     RollbackResult,
     Skill,
@@ -70,11 +71,16 @@ def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+def secret_looking(entry: LeftOut) -> bool:
+    """A file left out because it looks like a secret: listed apart, and always in full."""
+    return entry.reason.endswith(SECRET_REASON)
+
+
 def validated(report: ValidationReport, path: str) -> str:
     verdict = "ready to publish" if report.ok else f"{count(len(report.problems), 'problem')} to fix"
     summary = f"{report.name or path}: {verdict}; {count(len(report.files), 'file')}, {report.total_bytes:,} bytes"
     if report.left_out:
-        secrets = [e.path for e in report.left_out if e.reason.endswith(SECRET_REASON)]
+        secrets = [e.path for e in report.left_out if secret_looking(e)]
         summary += f", {len(report.left_out):,} left out"
         summary += f", among them secret-looking files: {', '.join(secrets)}" if secrets else ""
     return summary + "."

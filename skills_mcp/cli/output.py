@@ -25,8 +25,7 @@ from skills_mcp.errors import (
     UploadAborted,
     UsageError,
 )
-from skills_mcp.skill.ignore import SECRET_REASON
-from skills_mcp.summaries import count, validated
+from skills_mcp.summaries import count, secret_looking, validated
 from skills_mcp.terms import CLI, terms
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_API, EXIT_UNREACHABLE, EXIT_CONFIG, EXIT_ANSWER_REFUSED = 0, 1, 2, 3, 4, 5, 6
@@ -104,8 +103,8 @@ def validation_text(report: ValidationReport, path: str, *, verbose: bool) -> st
         lines += _rows(rows if verbose or len(rows) <= SHOWN else _by_folder(rows))
     if report.left_out:
         lines.append(f"Left out ({len(report.left_out):,}), and why:")
-        secrets = [e for e in report.left_out if e.reason.endswith(SECRET_REASON)]
-        others = [e for e in report.left_out if not e.reason.endswith(SECRET_REASON)]
+        secrets = [e for e in report.left_out if secret_looking(e)]
+        others = [e for e in report.left_out if not secret_looking(e)]
         lines += [f"  {e.path}  ({e.reason}) [SECRET-LOOKING: never uploaded]" for e in secrets]  # always all
         shown = others if verbose else others[:SHOWN]
         lines += [f"  {e.path}  ({e.reason})" for e in shown]
